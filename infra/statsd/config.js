@@ -1,0 +1,11 @@
+// The Etsy StatsD daemon, on loopback. No backend: tests and ops read what arrived
+// through the admin port (8126: "counters", "gauges", "timers").
+({
+  port: Number(process.env.STATSD_PORT || 8125),
+  address: '127.0.0.1',
+  mgmt_address: '127.0.0.1',
+  mgmt_port: Number(process.env.STATSD_ADMIN_PORT || 8126),
+  backends: [],
+  deleteIdleStats: false,
+  flushInterval: 10000,
+})

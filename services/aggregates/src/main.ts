@@ -1,0 +1,4 @@
+import { runService } from '@mmp/common';
+import { AggregatesService } from './service';
+
+runService(AggregatesService);

@@ -1,0 +1,7 @@
+import type { ServiceDefinition } from '@mmp/common';
+import { AggregatesModule } from './app.module';
+
+export const AggregatesService: ServiceDefinition = {
+  service: 'aggregates',
+  module: () => AggregatesModule,
+};

@@ -1,0 +1,4 @@
+import { runService } from '@mmp/common';
+import { AttributionService } from './service';
+
+runService(AttributionService);

@@ -1,0 +1,4 @@
+import { runService } from '@mmp/common';
+import { IngestService } from './service';
+
+runService(IngestService);

@@ -1,0 +1,4 @@
+import { runService } from '@mmp/common';
+import { RawReportsService } from './service';
+
+runService(RawReportsService);
