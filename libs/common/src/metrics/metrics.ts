@@ -43,7 +43,8 @@ export class Metrics {
     this.loopDelay.enable();
     const report = () => {
       const memory = process.memoryUsage();
-      this.gauge('process.event_loop_lag_ms', Math.round((this.loopDelay.mean / 1e6) * 100) / 100);
+      const lagMs = Number.isFinite(this.loopDelay.mean) ? this.loopDelay.mean / 1e6 : 0;
+      this.gauge('process.event_loop_lag_ms', Math.round(lagMs * 100) / 100);
       this.gauge('process.heap_used_bytes', memory.heapUsed);
       this.gauge('process.rss_bytes', memory.rss);
       this.loopDelay.reset();
