@@ -103,6 +103,11 @@ export class StreamConsumer<T> {
     return this.options.groupId;
   }
 
+  /** This member's partitions since the last rebalance. */
+  assignedPartitions(): ReadonlySet<number> {
+    return this.assigned;
+  }
+
   async start(): Promise<void> {
     this.running = true;
     this.consumer.onAssignment((assignment) => this.onAssignment(assignment));
