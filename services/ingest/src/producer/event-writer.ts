@@ -1,0 +1,234 @@
+import type { CheckResult, Logger, OutgoingRecord, StreamProducer } from '@mmp/common';
+import { SpoolFullError, type Spool, type SpooledBatch } from '../store/spool/spool';
+import type { SpoolDirectory } from '../store/spool/spool-directory';
+import type { SpoolRecord } from '../store/spool/spool-frame';
+import { CoalescingSender } from './coalescing-sender';
+
+/** The events could be made durable neither in Kafka nor in the spool: the request is answered 503. */
+export class UnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnavailableError';
+  }
+}
+
+export interface EventWriterOptions {
+  topic: string;
+  /** How long a write waits for Kafka's acknowledgement before the spool takes it. */
+  produceTimeoutMs: number;
+  logger: Logger;
+  onProduced?(ms: number, records: number): void;
+}
+
+export type Durability = 'kafka' | 'spool';
+
+const REPLAY_MAX_RECORDS = 5000;
+
+/**
+ * Writes accepted events durably: to Kafka (acks=all) while it answers in time, else to
+ * the on-disk spool. Once one write went to the spool, every later one does too until
+ * the replay has caught up, so events reach Kafka in the order they were accepted.
+ */
+export class EventWriter {
+  private spooling = false;
+  private spoolReason = '';
+  private connected = false;
+  private connecting?: Promise<void>;
+  private closed = false;
+  private appendsUnderWay = 0;
+  private wake?: () => void;
+  private replaying?: Promise<void>;
+  private readonly sender: CoalescingSender;
+  private lastSpoolError?: string;
+
+  constructor(
+    private readonly producer: StreamProducer,
+    private readonly directory: SpoolDirectory,
+    private readonly options: EventWriterOptions,
+  ) {
+    this.sender = new CoalescingSender(producer, { topic: options.topic, onSent: options.onProduced });
+    // Batches left by a previous owner are replayed before anything new.
+    this.spooling = this.hasWaiting();
+    if (this.spooling) this.spoolReason = 'replaying adopted spool';
+  }
+
+  /** Connects (waiting at most `connectTimeoutMs`; a Kafka that is down at boot only means spooling) and starts the replay. */
+  async start(connectTimeoutMs: number): Promise<void> {
+    this.connecting = this.producer.connect();
+    if ((await settleWithin(this.connecting, connectTimeoutMs)) === 'acked') this.connected = true;
+    else this.startSpooling('Kafka unreachable');
+    this.replaying = this.replayLoop();
+  }
+
+  /** Resolves once every record is durable; rejects with UnavailableError when neither Kafka nor the spool takes them. */
+  async write(records: OutgoingRecord[]): Promise<Durability> {
+    if (this.closed) throw new UnavailableError('ingest is stopping');
+    if (!this.spooling && this.connected) {
+      const sending = this.sender.send(records);
+      const outcome = await settleWithin(sending, this.options.produceTimeoutMs);
+      if (outcome === 'acked') return 'kafka';
+      this.startSpooling(outcome === 'timeout' ? `no acknowledgement within ${this.options.produceTimeoutMs} ms` : 'Kafka write failed');
+      // A send still under way may be acknowledged later: the spooled copy then counts as delivered.
+      return this.spool(
+        records,
+        outcome === 'timeout'
+          ? sending.then(
+              () => true,
+              () => false,
+            )
+          : undefined,
+      );
+    }
+    return this.spool(records);
+  }
+
+  /** Contracts §1 health: Kafka down while the spool takes the writes is a warning, not an outage. */
+  kafkaHealth(reachable: CheckResult): CheckResult {
+    if (reachable.status === 'passing') return reachable;
+    if (this.lastSpoolError) return { status: 'critical', detail: `${reachable.detail}; and the spool fails: ${this.lastSpoolError}` };
+    return { status: 'warning', detail: `${reachable.detail ?? 'Kafka unreachable'}; accepted events go to the spool` };
+  }
+
+  spoolHealth(): CheckResult {
+    const own = this.directory.own;
+    if (this.lastSpoolError) return { status: 'critical', detail: this.lastSpoolError };
+    const events = this.directory.spools.reduce((sum, spool) => sum + spool.waitingEvents, 0);
+    if (this.spooling || events > 0) {
+      return { status: 'warning', detail: `spooling (${this.spoolReason}): ${events} events waiting for Kafka, ${own.bytes} bytes on disk` };
+    }
+    return { status: 'passing' };
+  }
+
+  get isSpooling(): boolean {
+    return this.spooling;
+  }
+
+  /** Stops replaying and waits (bounded) for what is under way; undelivered batches stay on disk for the next owner. */
+  async close(timeoutMs = 5000): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    await settleWithin(this.replaying ?? Promise.resolve(), timeoutMs);
+    const pending = this.directory.spools.flatMap((spool) => spool.peek().filter((batch) => batch.inFlight).map((batch) => ({ spool, batch })));
+    await settleWithin(
+      Promise.all(pending.map(({ spool, batch }) => batch.inFlight!.then((acked) => (acked ? spool.markDelivered([batch]) : undefined)))),
+      2000,
+    );
+    await this.directory.close();
+  }
+
+  private startSpooling(reason: string): void {
+    if (!this.spooling) this.options.logger.warn({ reason }, 'Kafka does not take writes; spooling accepted events to disk');
+    this.spooling = true;
+    this.spoolReason = reason;
+    this.wake?.();
+  }
+
+  private async spool(records: OutgoingRecord[], inFlight?: Promise<boolean>): Promise<Durability> {
+    this.appendsUnderWay++;
+    try {
+      await this.directory.own.append(records.map(toSpoolRecord), inFlight);
+      this.lastSpoolError = undefined;
+      return 'spool';
+    } catch (error) {
+      if (error instanceof SpoolFullError) throw new UnavailableError(error.message);
+      this.lastSpoolError = (error as Error).message;
+      this.options.logger.error({ err: (error as Error).message }, 'spool write failed');
+      throw new UnavailableError('the spool cannot be written');
+    } finally {
+      this.appendsUnderWay--;
+      this.wake?.();
+    }
+  }
+
+  private hasWaiting(): boolean {
+    return this.directory.spools.some((spool) => spool.waitingBatches > 0);
+  }
+
+  /** Sends the spooled batches in order, adopted spools first; switches back to direct writes once all are out. */
+  private async replayLoop(): Promise<void> {
+    let backoffMs = 250;
+    while (!this.closed) {
+      if (!this.connected) {
+        try {
+          await (this.connecting ??= this.producer.connect());
+          this.connected = true;
+        } catch {
+          this.connecting = undefined;
+          await this.pause(backoffMs);
+          backoffMs = Math.min(backoffMs * 2, 4000);
+          continue;
+        }
+      }
+      const spool = this.directory.spools.find((candidate) => candidate.waitingBatches > 0);
+      if (!spool) {
+        if (this.spooling && this.appendsUnderWay === 0) {
+          this.spooling = false;
+          this.options.logger.info('spool replayed; writing to Kafka directly again');
+        }
+        await this.directory.prune().catch((error) => this.options.logger.warn({ err: (error as Error).message }, 'spool cleanup failed'));
+        if (!this.spooling) await this.pause(60_000);
+        continue;
+      }
+      try {
+        const head = spool.peek()[0];
+        if (head.inFlight) {
+          const acked = await head.inFlight;
+          head.inFlight = undefined;
+          if (acked) await spool.markDelivered([head]);
+          continue;
+        }
+        const batches = takeHead(spool);
+        const records: OutgoingRecord[] = [];
+        for (const batch of batches) for (const record of await spool.read(batch)) records.push(record);
+        const started = performance.now();
+        await this.producer.send(this.options.topic, records);
+        this.options.onProduced?.(performance.now() - started, records.length);
+        await spool.markDelivered(batches);
+        backoffMs = 250;
+      } catch (error) {
+        this.options.logger.warn({ err: (error as Error).message, dir: spool.dir }, 'spool replay failed; retrying');
+        await this.pause(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 4000);
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}
+
+/** Consecutive batches from the head of the spool, up to a send's worth, stopping before one whose original write is still open. */
+function takeHead(spool: Spool): SpooledBatch[] {
+  const taken: SpooledBatch[] = [];
+  let records = 0;
+  for (const batch of spool.peek()) {
+    if (batch.inFlight || (taken.length > 0 && records + batch.count > REPLAY_MAX_RECORDS)) break;
+    taken.push(batch);
+    records += batch.count;
+  }
+  return taken;
+}
+
+const toSpoolRecord = (record: OutgoingRecord): SpoolRecord => ({ key: String(record.key), value: String(record.value) });
+
+function settleWithin(promise: Promise<unknown>, ms: number): Promise<'acked' | 'failed' | 'timeout'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('timeout'), ms);
+    promise.then(
+      () => (clearTimeout(timer), resolve('acked')),
+      () => (clearTimeout(timer), resolve('failed')),
+    );
+  });
+}
+
