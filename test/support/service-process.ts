@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ROOT, waitFor } from './infra';
+import { consulHealth, ROOT, waitFor } from './infra';
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -33,10 +33,11 @@ export async function startServiceProcess(
   if (options.waitForStart !== false) {
     port = await waitFor(
       `${service} to start`,
-      () => {
+      async () => {
         if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}:\n${output}`);
-        const match = output.match(/"port":(\d+)[^\n]*started"/);
-        return match ? Number(match[1]) : undefined;
+        // The port it registered in Consul is the port it really got (PORT=0).
+        const entry = (await consulHealth(service)).find((candidate) => candidate.Service.ID === instanceId);
+        return entry?.Service.Port;
       },
       30_000,
     );

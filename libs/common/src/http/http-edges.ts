@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 
@@ -22,6 +22,19 @@ const fastifyErrors: Record<string, { status: number; error: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: 'malformed_json' },
 };
 
+/**
+ * Nest turns Fastify's errors into `HttpException(message, status)` before any filter
+ * sees them, dropping the code; the message and status still tell which one it was.
+ */
+function fastifyErrorOf(status: number, message: unknown): { status: number; error: string } | undefined {
+  if (typeof message !== 'string') return undefined;
+  for (const [code, mapped] of Object.entries(fastifyErrors)) {
+    const known = new (errorCodes as unknown as Record<string, new () => Error & { statusCode: number }>)[code]();
+    if (known.statusCode === status && (message === known.message || message.startsWith(`${known.message} `))) return mapped;
+  }
+  return undefined;
+}
+
 /** Nest's exceptions as JSON `{error, message}`; anything unexpected is logged and answered 500 without details. */
 @Catch()
 export class JsonErrorFilter implements ExceptionFilter {
@@ -32,6 +45,11 @@ export class JsonErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
+      const fromFastify = fastifyErrorOf(status, body);
+      if (fromFastify) {
+        void reply.status(fromFastify.status).send({ error: fromFastify.error, message: body });
+        return;
+      }
       if (typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'string' && !('statusCode' in body)) {
         void reply.status(status).send(body);
         return;
