@@ -1,6 +1,7 @@
-import { Kafka, logLevel as KafkaLogLevel, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Consumer, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from '../logging/logger';
 import type {
+  IncomingRecord,
   BatchContext,
   CommitOffset,
   GroupConsumer,
@@ -56,6 +57,8 @@ export class KafkajsStreamClient implements StreamClient {
     const producer = this.kafka.producer({
       idempotent,
       allowAutoTopicCreation: false,
+      // murmur2 of the key, as the Java client does (kafkajs' v2 default, named to silence its warning).
+      createPartitioner: Partitioners.DefaultPartitioner,
       ...(idempotent ? { maxInFlightRequests: 5 } : {}),
       ...(options.retries !== undefined ? { retry: { retries: options.retries, initialRetryTime: 200, maxRetryTime: 2000 } } : {}),
     });
@@ -136,15 +139,7 @@ class KafkajsGroupConsumer implements GroupConsumer {
             topic: batch.topic,
             partition: batch.partition,
             highWatermark: batch.highWatermark,
-            records: batch.messages.map((message) => ({
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: message.offset,
-              key: message.key ?? null,
-              value: message.value ?? null,
-              headers: stringHeaders(message.headers),
-              timestamp: Number(message.timestamp),
-            })),
+            records: batch.messages.map((message) => new KafkajsRecord(batch.topic, batch.partition, message)),
           },
           { isRunning, isStale, heartbeat, resolveOffset },
         );
@@ -179,6 +174,31 @@ class KafkajsGroupConsumer implements GroupConsumer {
 
   disconnect(): Promise<void> {
     return this.consumer.disconnect();
+  }
+}
+
+/** Headers and timestamp are converted only when read: most handlers never look at them. */
+class KafkajsRecord implements IncomingRecord {
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly message: KafkaMessage,
+  ) {
+    this.offset = message.offset;
+    this.key = message.key ?? null;
+    this.value = message.value ?? null;
+  }
+
+  get headers(): Record<string, string> {
+    return stringHeaders(this.message.headers);
+  }
+
+  get timestamp(): number {
+    return Number(this.message.timestamp);
   }
 }
 
