@@ -177,6 +177,55 @@ describe('StreamConsumer on the real Kafka', () => {
   });
 });
 
+describe('StreamConsumer health', () => {
+  it('goes to warning while a partition fails, critical past the limit, and passing once it recovers', async () => {
+    const topic = await createTopic(1);
+    let dependencyDown = true;
+    const handled: string[] = [];
+    const consumer = consumerOf(
+      topic,
+      async (messages) => {
+        if (dependencyDown) throw new Error('dependency down');
+        handled.push(...messages.map((message) => message.value.id));
+        return messages.map(() => ok);
+      },
+      { criticalAfterMs: 2500, backoff: { initialMs: 100, maxMs: 400 } },
+    );
+    await produce(topic, [item('h-0', 0), item('h-1', 0)]);
+    await consumer.start();
+    await waitFor('warning while failing', () => consumer.check().status === 'warning', 20_000);
+    assert.match(consumer.check().detail ?? '', /partition 0 failing .*dependency down/);
+    await waitFor('critical past the limit', () => consumer.check().status === 'critical', 20_000);
+    dependencyDown = false;
+    await waitFor('passing after recovery', () => consumer.check().status === 'passing', 20_000);
+    assert.deepEqual(handled, ['h-0', 'h-1']);
+    await waitFor('committed', () => allCommitted(consumer.groupId, topic));
+  });
+
+  it('is critical when messages wait and the loop makes no progress, passing again once it moves', async () => {
+    const topic = await createTopic(1);
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const consumer = consumerOf(
+      topic,
+      async (messages) => {
+        await stuck;
+        return messages.map(() => ok);
+      },
+      { stallAfterMs: 2000 },
+    );
+    await produce(topic, [item('s-0', 0)]);
+    try {
+      await consumer.start();
+      await waitFor('critical while stuck with lag', () => consumer.check().status === 'critical', 20_000);
+      assert.match(consumer.check().detail ?? '', /no progress for \d+ ms with 1 messages behind/);
+    } finally {
+      release();
+    }
+    await waitFor('passing once it moved', () => consumer.check().status === 'passing', 20_000);
+  });
+});
+
 describe('StreamConsumer while a dependency is down', () => {
   let redis: RedisClient;
 
