@@ -41,13 +41,22 @@ export class RawTopicReader {
   static async start(fromMs: number): Promise<RawTopicReader> {
     const reader = new RawTopicReader();
     const groupId = uniqueId('ingest-test-reader');
-    const admin = reader.client.admin();
-    await admin.connect();
-    try {
-      await admin.resetOffsetsToTime(groupId, TOPICS.raw, fromMs);
-    } finally {
-      await admin.disconnect();
-    }
+    // Right after a Kafka restart the partitions may still be electing leaders.
+    await waitFor(
+      `offsets of ${TOPICS.raw} at ${new Date(fromMs).toISOString()}`,
+      async () => {
+        const admin = reader.client.admin();
+        await admin.connect();
+        try {
+          await admin.resetOffsetsToTime(groupId, TOPICS.raw, fromMs);
+          return true;
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      90_000,
+      500,
+    );
     const consumer = reader.client.consumer({ groupId, fromBeginning: true, maxWaitMs: 100 });
     reader.consumer = consumer;
     await consumer.connect();

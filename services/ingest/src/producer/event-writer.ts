@@ -166,7 +166,8 @@ export class EventWriter {
           this.options.logger.info('spool replayed; writing to Kafka directly again');
         }
         await this.directory.prune().catch((error) => this.options.logger.warn({ err: (error as Error).message }, 'spool cleanup failed'));
-        if (!this.spooling) await this.pause(60_000);
+        // Appends under way wake the loop when they land; a plain `continue` here would spin without yielding.
+        await this.pause(this.spooling ? 100 : 60_000);
         continue;
       }
       try {
