@@ -1,5 +1,6 @@
 // One bundled file per service (the Node counterpart of an uberjar): dist/bundles/<service>.js.
 import { build } from 'esbuild';
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,4 +44,20 @@ await Promise.all(
     }),
   ),
 );
-console.error(`[bundle] ${services.length} bundles in dist/bundles`);
+
+// Each bundle must load on its own: a module left out (or marked external by mistake) fails here,
+// not in a container. An invalid LOG_LEVEL stops the service right after every module has loaded.
+const smoke = (service) =>
+  new Promise((done, fail) =>
+    execFile(
+      process.execPath,
+      [resolve(root, 'dist/bundles', `${service}.js`)],
+      { env: { PATH: process.env.PATH, LOG_LEVEL: 'bundle-check' }, timeout: 30_000 },
+      (error, stdout, stderr) =>
+        stderr.includes(`${service}: invalid configuration`)
+          ? done()
+          : fail(new Error(`dist/bundles/${service}.js does not load:\n${stderr || error?.message}`)),
+    ),
+  );
+await Promise.all(services.map(smoke));
+console.error(`[bundle] ${services.length} bundles in dist/bundles, each loads on its own`);

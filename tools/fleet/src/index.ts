@@ -1,0 +1,12 @@
+export * from './definitions/fleet';
+export * from './definitions/files';
+export * from './docker/engine';
+export * from './images/build';
+export * from './marathon/client';
+export * from './marathon/deploy';
+export * from './runner/plan';
+export * from './runner/runner';
+export * from './runner/containers';
+export * from './consul/consul';
+export * from './seed/seed';
+export { ROOT, RUN_DIR, currentRevision } from './paths';
