@@ -193,11 +193,19 @@ export class Spool {
   private enqueue(write: PendingWrite): void {
     this.queue.push(write);
     this.queuedBytes += write.frame.length;
-    this.pumping ??= this.pump().finally(() => (this.pumping = undefined));
+    this.pumping ??= this.pump();
   }
 
+  /**
+   * Clears `pumping` in the same synchronous step in which it finds the queue empty: an
+   * append resumed by the last `done()` must never see a pump that is about to end.
+   */
   private async pump(): Promise<void> {
-    while (this.queue.length > 0) {
+    for (;;) {
+      if (this.queue.length === 0) {
+        this.pumping = undefined;
+        return;
+      }
       const writes = this.queue;
       this.queue = [];
       try {
