@@ -14,7 +14,7 @@ import {
   type RenderOptions,
 } from './definitions/fleet';
 import { compareFiles, writeFiles } from './definitions/files';
-import { buildImage, chooseBase } from './images/build';
+import { buildImage, chooseBase, pruneImages } from './images/build';
 import { MarathonClient } from './marathon/client';
 import { deploy } from './marathon/deploy';
 import { currentRevision, ROOT, RUN_DIR } from './paths';
@@ -107,8 +107,12 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<n
           onLine: (line) => console.error(`[${service}] ${line}`),
         });
         say(
-          `${result.images.join(', ')} built in ${(result.ms / 1000).toFixed(1)} s (${result.cachedSteps}/${result.steps} steps cached)`,
+          `${result.images.join(', ')} built in ${(result.ms / 1000).toFixed(1)} s (${result.cachedSteps} of ${result.steps} steps from the cache)`,
         );
+      }
+      for (const service of services) {
+        const removed = await pruneImages(docker, service, Number(process.env.MMP_KEEP_IMAGES ?? 2));
+        if (removed.length) say(`removed older images: ${removed.join(', ')}`);
       }
     },
   },

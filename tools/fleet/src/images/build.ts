@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pack } from 'tar-fs';
 import type { ServiceName } from '@mmp/common';
-import { bundlePath, imageName } from '../definitions/fleet';
+import { bundlePath, IMAGE_REPOSITORY, imageName } from '../definitions/fleet';
 import { hasImage } from '../docker/engine';
 
 export const LOCAL_BASE = 'mmp/node-base:20';
@@ -94,4 +94,29 @@ export async function buildImage(
     await image.tag({ repo: name.slice(0, at), tag: name.slice(at + 1) });
   }
   return { service, images: [first, ...others], ms: Date.now() - started, cachedSteps, steps };
+}
+
+/**
+ * Removes all but the newest `keep` images of a service: with the vfs driver every build of a changed
+ * bundle holds a full copy of the file system, and a cache that only grows fills the disk.
+ */
+export async function pruneImages(docker: Docker, service: ServiceName, keep: number): Promise<string[]> {
+  const images = await docker.listImages({ filters: { reference: [`${IMAGE_REPOSITORY}/${service}`] } });
+  const removed: string[] = [];
+  for (const image of images.sort((a, b) => b.Created - a.Created).slice(keep)) {
+    for (const tag of image.RepoTags ?? []) {
+      // An image a container still uses stays; Docker refuses to remove it.
+      if (
+        await docker
+          .getImage(tag)
+          .remove()
+          .then(
+            () => true,
+            () => false,
+          )
+      )
+        removed.push(tag);
+    }
+  }
+  return removed;
 }
