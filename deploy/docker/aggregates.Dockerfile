@@ -10,7 +10,7 @@ COPY deploy/docker/healthcheck.js /app/healthcheck.js
 USER 1000:1000
 # No curl in the image: node asks /health itself (and finds the port when PORT=0).
 HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 CMD ["node", "/app/healthcheck.js"]
-# node runs as PID 1 and receives SIGTERM itself: the service installs its own handlers.
+# Run with --init (Marathon: the docker parameter init=true): tini forwards SIGTERM to node.
 STOPSIGNAL SIGTERM
 COPY dist/bundles/aggregates.js /app/dist/bundles/aggregates.js
 CMD ["node", "dist/bundles/aggregates.js"]

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
-import { currentRevision, FLEET, INFRA_ENV, removeRunContainers } from '@mmp/fleet';
+import { chownSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { currentRevision, FLEET, localVolumes, marathonApp, removeRunContainers, RUN_DIR } from '@mmp/fleet';
 import { instanceStatus, uniqueId, waitFor } from '../support/infra';
 import { runFleet } from './support/cli';
 import { dockerUp, type Engine } from './support/docker';
@@ -44,7 +46,12 @@ describe('service images', () => {
   for (const { name } of FLEET) {
     it(`a ${name} container on the host network registers, passes, and on docker stop deregisters and exits 0 within 10 s`, async () => {
       const instanceId = uniqueId(`${name}-image`);
-      const container = await createContainer(engine.docker, name, tag, instanceId);
+      const container = await createContainer(
+        engine.docker,
+        FLEET.find((spec) => spec.name === name)!,
+        tag,
+        instanceId,
+      );
       await container.start();
       await waitFor(
         `${instanceId} passing in Consul`,
@@ -82,13 +89,26 @@ describe('service images', () => {
   }
 });
 
-function createContainer(docker: Docker, service: string, tag: string, instanceId: string): Promise<Docker.Container> {
-  const env = { ...INFRA_ENV, PORT: '0', INSTANCE_ID: instanceId, SERVICE_VERSION: tag };
+/** A container as Marathon would run the service's definition: its env and volumes, host network, --init. */
+function createContainer(
+  docker: Docker,
+  spec: (typeof FLEET)[number],
+  tag: string,
+  instanceId: string,
+): Promise<Docker.Container> {
+  const app = marathonApp(spec, { tag, version: tag });
+  const volumes = localVolumes(app, resolve(RUN_DIR, 'volumes'));
+  for (const volume of volumes) {
+    mkdirSync(volume.local, { recursive: true });
+    chownSync(volume.local, 1000, 1000);
+  }
+  const env = { ...app.env, PORT: '0', INSTANCE_ID: instanceId };
   return docker.createContainer({
     name: instanceId,
-    Image: `mmp/${service}:${tag}`,
+    Image: app.container.docker.image,
+    Cmd: app.args,
     Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
     Labels: { 'mmp.fleet.run': LABEL },
-    HostConfig: { NetworkMode: 'host' },
+    HostConfig: { NetworkMode: 'host', Init: true, Binds: volumes.map((volume) => `${volume.local}:${volume.containerPath}:rw`) },
   });
 }

@@ -45,6 +45,16 @@ describe('fleet definitions', () => {
     }
   });
 
+  it('run containers with --init, and give ingest its spool as a host volume', () => {
+    for (const app of marathonGroup(options).apps)
+      assert.deepEqual(app.container.docker.parameters, [{ key: 'init', value: 'true' }]);
+    const ingest = marathonApp(FLEET[0], options);
+    assert.deepEqual(ingest.container.volumes, [
+      { containerPath: '/var/lib/mmp/ingest/spool', hostPath: '/var/lib/mmp/ingest/spool', mode: 'RW' },
+    ]);
+    assert.equal(ingest.env.SPOOL_DIR, '/var/lib/mmp/ingest/spool');
+  });
+
   it('run the same command in the image and as a process: node and the service bundle', () => {
     for (const spec of FLEET) {
       const app = marathonApp(spec, options);

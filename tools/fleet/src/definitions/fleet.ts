@@ -6,10 +6,14 @@ export interface ServiceSpec {
   instances: number;
   cpus: number;
   mem: number;
+  /** Host directories the service writes to, each handed over in an environment variable. */
+  volumes?: { env: string; path: string }[];
 }
 
 export const FLEET: readonly ServiceSpec[] = [
-  { name: 'ingest', instances: 2, cpus: 0.5, mem: 256 },
+  // The spool keeps accepted events while Kafka is away: a host directory, so it outlives the container and the
+  // other instances on the host adopt what a dead one left (see services/ingest's SpoolDirectory).
+  { name: 'ingest', instances: 2, cpus: 0.5, mem: 256, volumes: [{ env: 'SPOOL_DIR', path: '/var/lib/mmp/ingest/spool' }] },
   { name: 'attribution', instances: 1, cpus: 0.5, mem: 384 },
   { name: 'raw-reports', instances: 1, cpus: 0.25, mem: 256 },
   { name: 'aggregates', instances: 1, cpus: 0.25, mem: 256 },
@@ -50,6 +54,12 @@ export interface MarathonHealthCheck {
   delaySeconds: number;
 }
 
+export interface MarathonVolume {
+  containerPath: string;
+  hostPath: string;
+  mode: 'RW' | 'RO';
+}
+
 export interface MarathonApp {
   id: string;
   instances: number;
@@ -57,7 +67,11 @@ export interface MarathonApp {
   mem: number;
   disk: number;
   args: string[];
-  container: { type: 'DOCKER'; docker: { image: string; forcePullImage: boolean } };
+  container: {
+    type: 'DOCKER';
+    docker: { image: string; forcePullImage: boolean; parameters: { key: string; value: string }[] };
+    volumes?: MarathonVolume[];
+  };
   networks: { mode: 'host' }[];
   portDefinitions: { port: number; name: string; protocol: 'tcp' }[];
   requirePorts: boolean;
@@ -91,7 +105,15 @@ export function marathonApp(spec: ServiceSpec, options: RenderOptions): Marathon
     // Relative to the image's WORKDIR (/app) and to the repository's root alike, so the local
     // runner starts the very same command as a process.
     args: ['node', bundlePath(spec.name)],
-    container: { type: 'DOCKER', docker: { image: imageName(spec.name, options.tag), forcePullImage: false } },
+    container: {
+      type: 'DOCKER',
+      // --init: tini as PID 1 forwards SIGTERM to node, and a SIGTERM that arrives before the service has
+      // installed its handlers still ends it (PID 1 would ignore it until the kill).
+      docker: { image: imageName(spec.name, options.tag), forcePullImage: false, parameters: [{ key: 'init', value: 'true' }] },
+      ...(spec.volumes?.length
+        ? { volumes: spec.volumes.map((volume) => ({ containerPath: volume.path, hostPath: volume.path, mode: 'RW' as const })) }
+        : {}),
+    },
     networks: [{ mode: 'host' }],
     // Host networking: Marathon picks a free host port and hands it over as PORT (and PORT0).
     portDefinitions: [{ port: 0, name: 'http', protocol: 'tcp' }],
@@ -104,6 +126,7 @@ export function marathonApp(spec: ServiceSpec, options: RenderOptions): Marathon
       BIND_ADDRESS: '127.0.0.1',
       ADVERTISE_ADDRESS: '127.0.0.1',
       DEREGISTER_CRITICAL_AFTER: '1m',
+      ...Object.fromEntries((spec.volumes ?? []).map((volume) => [volume.env, volume.path])),
       ...options.env,
     },
     // MESOS_HTTP: the agent checks from inside the task's network namespace, so loopback binding works.
@@ -163,7 +186,7 @@ COPY deploy/docker/healthcheck.js /app/healthcheck.js
 USER 1000:1000
 # No curl in the image: node asks /health itself (and finds the port when PORT=0).
 HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 CMD ["node", "/app/healthcheck.js"]
-# node runs as PID 1 and receives SIGTERM itself: the service installs its own handlers.
+# Run with --init (Marathon: the docker parameter init=true): tini forwards SIGTERM to node.
 STOPSIGNAL SIGTERM
 COPY ${bundlePath(service)} /app/${bundlePath(service)}
 CMD ["node", "${bundlePath(service)}"]

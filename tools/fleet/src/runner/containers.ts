@@ -22,7 +22,12 @@ export async function launchContainer(
     Cmd: plan.args,
     Env: Object.entries(plan.env).map(([key, value]) => `${key}=${value}`),
     Labels: { [RUN_LABEL]: options.runId, 'mmp.service': plan.service },
-    HostConfig: { NetworkMode: 'host', Init: false },
+    // As the definitions ask Marathon (docker parameter init=true): tini as PID 1 forwards signals to node.
+    HostConfig: {
+      NetworkMode: 'host',
+      Init: true,
+      Binds: plan.volumes.map((volume) => `${volume.local}:${volume.containerPath}:rw`),
+    },
   });
   // next-exit: the default (not-running) would answer at once for a container not started yet.
   const waited = container.wait({ condition: 'next-exit' });

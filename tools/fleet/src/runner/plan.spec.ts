@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FLEET, marathonApp } from '../definitions/fleet';
-import { planInstances, portFor, processArgv } from './plan';
+import { planInstances, portFor, processArgv, processEnv } from './plan';
 
 const ingest = marathonApp(FLEET[0], { tag: 't', version: 'v1' });
 
@@ -30,6 +30,16 @@ describe('local runner plan', () => {
     const fixed = { ...ingest, requirePorts: true, portDefinitions: [{ port: 3100, name: 'http', protocol: 'tcp' as const }] };
     assert.throws(() => planInstances(fixed, 'r'), /cannot share the required port 3100/);
     assert.equal(planInstances({ ...fixed, instances: 1 }, 'r')[0].env.PORT, '3100');
+  });
+
+  it("puts the definition's host volumes under the local volume root, and points a process's env there", () => {
+    const [plan] = planInstances(ingest, 'r', {}, '/work/.run/volumes');
+    assert.deepEqual(plan.volumes, [
+      { containerPath: '/var/lib/mmp/ingest/spool', local: '/work/.run/volumes/var/lib/mmp/ingest/spool' },
+    ]);
+    assert.equal(plan.env.SPOOL_DIR, '/var/lib/mmp/ingest/spool');
+    const env = processEnv({ SPOOL_DIR: '/var/lib/mmp/ingest/spool/x', OTHER: '/var/lib/mmp/ingest/spoolish' }, plan.volumes);
+    assert.deepEqual(env, { SPOOL_DIR: '/work/.run/volumes/var/lib/mmp/ingest/spool/x', OTHER: '/var/lib/mmp/ingest/spoolish' });
   });
 
   it('refuses a definition without a command', () => {

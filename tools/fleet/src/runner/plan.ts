@@ -12,6 +12,8 @@ export interface InstancePlan {
   env: Record<string, string>;
   healthPath: string;
   version: string;
+  /** The definition's host volumes, each with the local directory that plays its host path here. */
+  volumes: { containerPath: string; local: string }[];
 }
 
 /**
@@ -23,7 +25,37 @@ export function portFor(app: Pick<MarathonApp, 'requirePorts' | 'portDefinitions
   return app.requirePorts && fixed > 0 ? String(fixed) : '0';
 }
 
-export function planInstances(app: MarathonApp, runId: string, extraEnv: Record<string, string> = {}): InstancePlan[] {
+/**
+ * The local directory for a host volume: under `volumeRoot`, so a local run writes nothing outside the
+ * run dir. A process sees it at that path, so env values naming the container path are rewritten.
+ */
+export function localVolumes(app: MarathonApp, volumeRoot: string): { containerPath: string; local: string }[] {
+  return (app.container.volumes ?? []).map((volume) => ({
+    containerPath: volume.containerPath,
+    local: `${volumeRoot.replace(/\/$/, '')}/${volume.hostPath.replace(/^\//, '')}`,
+  }));
+}
+
+export function processEnv(
+  env: Record<string, string>,
+  volumes: { containerPath: string; local: string }[],
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => {
+      const volume = volumes.find(
+        (candidate) => value === candidate.containerPath || value.startsWith(`${candidate.containerPath}/`),
+      );
+      return [key, volume ? volume.local + value.slice(volume.containerPath.length) : value];
+    }),
+  );
+}
+
+export function planInstances(
+  app: MarathonApp,
+  runId: string,
+  extraEnv: Record<string, string> = {},
+  volumeRoot = '/tmp/mmp-volumes',
+): InstancePlan[] {
   if (!app.args?.length) throw new Error(`${app.id}: the local runner needs args (the command) in the definition`);
   if (app.requirePorts && app.instances > 1 && portFor(app) !== '0') {
     throw new Error(`${app.id}: ${app.instances} instances cannot share the required port ${portFor(app)} on one host`);
@@ -42,6 +74,7 @@ export function planInstances(app: MarathonApp, runId: string, extraEnv: Record<
       env: { ...app.env, ...extraEnv, PORT: portFor(app), INSTANCE_ID: instanceId },
       healthPath: http?.path ?? '/health',
       version: app.env.SERVICE_VERSION,
+      volumes: localVolumes(app, volumeRoot),
     };
   });
 }

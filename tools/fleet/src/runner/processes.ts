@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Instance } from './instance';
 import { OutputSink } from './instance';
-import { processArgv, type InstancePlan } from './plan';
+import { processArgv, processEnv, type InstancePlan } from './plan';
 
 /** Runs an instance as a local process: the definition's command from the repository root, with its env only. */
 export function launchProcess(plan: InstancePlan, options: { root: string; logFile: string }): Instance {
@@ -10,7 +10,7 @@ export function launchProcess(plan: InstancePlan, options: { root: string; logFi
   // Own process group: a Ctrl-C at the terminal reaches the runner, which then stops each instance in order.
   const child = spawn(argv[0], argv.slice(1), {
     cwd: options.root,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...plan.env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...processEnv(plan.env, plan.volumes) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { MarathonApp } from '../definitions/fleet';
 import { passingInstances, sleep } from '../consul/consul';
@@ -54,7 +54,13 @@ export class FleetRunner {
   }
 
   async start(apps: MarathonApp[]): Promise<RunningInstance[]> {
-    const plans = apps.flatMap((app) => planInstances(app, this.runId, this.options.env));
+    const volumeRoot = resolve(this.options.runDir, 'volumes');
+    const plans = apps.flatMap((app) => planInstances(app, this.runId, this.options.env, volumeRoot));
+    for (const volume of plans.flatMap((plan) => plan.volumes)) {
+      mkdirSync(volume.local, { recursive: true });
+      // The images run as uid 1000, as a Marathon host would have to prepare the directory too.
+      if (this.options.mode === 'containers' && process.getuid?.() === 0) chownSync(volume.local, 1000, 1000);
+    }
     const { docker } = this.options;
     if (this.options.mode === 'containers') {
       if (!docker) throw new Error('the container runner needs a Docker engine');
