@@ -30,13 +30,26 @@ describe('ingest: GET /v1/click/:appId', () => {
 
   /** The one click of the app whose click_id is given, once it is on the topic. */
   const clickWithId = (appId: string, clickId: string) =>
-    waitFor(`click ${clickId} on the raw topic`, () => reader.events(appId).find(({ event }) => event.click?.click_id === clickId), 60_000);
+    waitFor(
+      `click ${clickId} on the raw topic`,
+      () => reader.events(appId).find(({ event }) => event.click?.click_id === clickId),
+      60_000,
+    );
 
   it('records the click durably and redirects to the store', async () => {
     const before = Date.now();
     const response = await request(ingest.url)
       .get(`/v1/click/${app.record.app_id}`)
-      .query({ pid: 'facebook_ads', c: 'winter', af_adset: 'set-1', af_ad: 'ad-9', af_siteid: 'site-3', clickid: 'ck-1', advertising_id: 'GAID-1', utm_source: 'ignored' })
+      .query({
+        pid: 'facebook_ads',
+        c: 'winter',
+        af_adset: 'set-1',
+        af_ad: 'ad-9',
+        af_siteid: 'site-3',
+        clickid: 'ck-1',
+        advertising_id: 'GAID-1',
+        utm_source: 'ignored',
+      })
       .set('User-Agent', 'Mozilla/5.0 (Linux; Android 14)')
       .expect(302);
     assert.equal(response.headers.location, app.record.store_url);
@@ -51,18 +64,37 @@ describe('ingest: GET /v1/click/:appId', () => {
     assert.equal(event.ip, '127.0.0.1');
     assert.equal(event.user_agent, 'Mozilla/5.0 (Linux; Android 14)');
     assert.deepEqual(event.device, { platform: null, advertising_id: 'GAID-1', os_version: null, model: null });
-    assert.deepEqual(event.click, { media_source: 'facebook_ads', campaign: 'winter', adset: 'set-1', ad: 'ad-9', site_id: 'site-3', click_id: 'ck-1' });
-    assert.deepEqual([event.event_name, event.revenue, event.currency, event.app_version, event.customer_user_id], [null, null, null, null, null]);
+    assert.deepEqual(event.click, {
+      media_source: 'facebook_ads',
+      campaign: 'winter',
+      adset: 'set-1',
+      ad: 'ad-9',
+      site_id: 'site-3',
+      click_id: 'ck-1',
+    });
+    assert.deepEqual(
+      [event.event_name, event.revenue, event.currency, event.app_version, event.customer_user_id],
+      [null, null, null, null, null],
+    );
   });
 
   it('keys a click without advertising id by ip, treats empty parameters as absent and makes a new event_id per click', async () => {
     for (const clickId of ['ck-2', 'ck-3']) {
-      await request(ingest.url).get(`/v1/click/${app.record.app_id}?pid=google&c=&af_ad=&clickid=${clickId}&advertising_id=`).expect(302);
+      await request(ingest.url)
+        .get(`/v1/click/${app.record.app_id}?pid=google&c=&af_ad=&clickid=${clickId}&advertising_id=`)
+        .expect(302);
     }
     const [second, third] = [await clickWithId(app.record.app_id, 'ck-2'), await clickWithId(app.record.app_id, 'ck-3')];
     assert.equal(second.key, `${app.record.app_id}:127.0.0.1`);
     assert.equal(second.event.device.advertising_id, null);
-    assert.deepEqual(second.event.click, { media_source: 'google', campaign: null, adset: null, ad: null, site_id: null, click_id: 'ck-2' });
+    assert.deepEqual(second.event.click, {
+      media_source: 'google',
+      campaign: null,
+      adset: null,
+      ad: null,
+      site_id: null,
+      click_id: 'ck-2',
+    });
     assert.notEqual(second.event.event_id, third.event.event_id);
   });
 
@@ -74,12 +106,21 @@ describe('ingest: GET /v1/click/:appId', () => {
 
   it('answers 400 without a valid pid or with a parameter too long, and 404 for an unknown app', async () => {
     const path = `/v1/click/${app.record.app_id}`;
-    for (const query of ['', '?c=x', '?pid=', `?pid=${'p'.repeat(101)}`, `?pid=x&c=${'c'.repeat(101)}`, `?pid=x&clickid=${'k'.repeat(101)}`]) {
+    for (const query of [
+      '',
+      '?c=x',
+      '?pid=',
+      `?pid=${'p'.repeat(101)}`,
+      `?pid=x&c=${'c'.repeat(101)}`,
+      `?pid=x&clickid=${'k'.repeat(101)}`,
+    ]) {
       const response = await request(ingest.url).get(`${path}${query}`);
       assert.equal(response.status, 400, query);
       assert.equal(typeof response.body.error, 'string');
     }
-    await request(ingest.url).get(`${path}?pid=${'p'.repeat(100)}&c=${'c'.repeat(100)}`).expect(302);
+    await request(ingest.url)
+      .get(`${path}?pid=${'p'.repeat(100)}&c=${'c'.repeat(100)}`)
+      .expect(302);
     const unknown = await request(ingest.url).get('/v1/click/com.test.nobody-here?pid=x').expect(404);
     assert.equal(unknown.body.error, 'not_found');
   });

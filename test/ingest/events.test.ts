@@ -19,7 +19,10 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
   async function knownApp(overrides: Parameters<typeof putApp>[0] = {}): Promise<TestApp> {
     const created = await putApp(overrides);
     apps.push(created.record.app_id);
-    await waitFor(`ingest to know ${created.record.app_id}`, () => ingest.context.apps.get(created.record.app_id)?.sdk_key === created.record.sdk_key);
+    await waitFor(
+      `ingest to know ${created.record.app_id}`,
+      () => ingest.context.apps.get(created.record.app_id)?.sdk_key === created.record.sdk_key,
+    );
     return created;
   }
 
@@ -115,12 +118,20 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
       install('a10', { event_time: new Date(Date.now() - DAY).toISOString().toLowerCase() }),
       install('a11', { ip: '2001:db8::1' }),
       install('a12', { ip: '::ffff:198.51.100.7' }),
-      install('a13', { device: { platform: 'android', advertising_id: 'g'.repeat(64), os_version: 'v'.repeat(64), model: 'm'.repeat(64) } }),
+      install('a13', {
+        device: { platform: 'android', advertising_id: 'g'.repeat(64), os_version: 'v'.repeat(64), model: 'm'.repeat(64) },
+      }),
       install('a14', { user_agent: 'u'.repeat(512), app_version: 'v'.repeat(32), customer_user_id: 'c'.repeat(128) }),
       install('a15', { type: 'in_app_event', event_name: 'e' }),
       install('a16', { type: 'in_app_event', event_name: 'e'.repeat(100), revenue: -1e9, currency: 'USD' }),
       install('a17', { type: 'in_app_event', event_name: 'level', revenue: 0, currency: 'JPY' }),
-      install('a18', { ip: null, user_agent: null, app_version: null, customer_user_id: null, device: { platform: 'ios', advertising_id: null } }),
+      install('a18', {
+        ip: null,
+        user_agent: null,
+        app_version: null,
+        customer_user_id: null,
+        device: { platform: 'ios', advertising_id: null },
+      }),
       install('a19', { type: 'in_app_event', event_name: 'x', revenue: 1e9, currency: 'USD' }),
     ];
     const response = await post(app, { events: valid }).expect(202);
@@ -155,7 +166,11 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
     ['device.platform missing', { device: {} }, 'device.platform'],
     ['device.platform unknown', { device: { platform: 'windows' } }, 'device.platform'],
     ['device.advertising_id empty', { device: { platform: 'android', advertising_id: '' } }, 'device.advertising_id'],
-    ['device.advertising_id too long', { device: { platform: 'android', advertising_id: 'a'.repeat(65) } }, 'device.advertising_id'],
+    [
+      'device.advertising_id too long',
+      { device: { platform: 'android', advertising_id: 'a'.repeat(65) } },
+      'device.advertising_id',
+    ],
     ['device.os_version too long', { device: { platform: 'android', os_version: 'a'.repeat(65) } }, 'device.os_version'],
     ['device.model not a string', { device: { platform: 'android', model: 7 } }, 'device.model'],
     ['device with an unknown field', { device: { platform: 'android', imei: '1' } }, 'device.imei'],
@@ -186,10 +201,16 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
       assert.equal(response.status, 400, `${what}: ${JSON.stringify(response.body)}`);
       assert.equal(response.body.error, 'invalid_events', what);
       assert.ok(
-        response.body.details.some((detail: { index: number; path: string; message: string }) => detail.index === 1 && detail.path === path && detail.message.length > 0),
+        response.body.details.some(
+          (detail: { index: number; path: string; message: string }) =>
+            detail.index === 1 && detail.path === path && detail.message.length > 0,
+        ),
         `${what}: expected a detail for events[1].${path}, got ${JSON.stringify(response.body.details)}`,
       );
-      assert.ok(!response.body.details.some((detail: { index: number }) => detail.index === 0), `${what}: the valid event was blamed`);
+      assert.ok(
+        !response.body.details.some((detail: { index: number }) => detail.index === 0),
+        `${what}: the valid event was blamed`,
+      );
     }
   });
 
@@ -199,13 +220,26 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
       assert.equal(response.status, 400, JSON.stringify(body));
       assert.equal(response.body.error, 'invalid_events');
     }
-    const tooMany = Array.from({ length: 1001 }, () => ({ event_id: 'abcdefgh', type: 'session', event_time: iso(0), device: { platform: 'ios' } }));
+    const tooMany = Array.from({ length: 1001 }, () => ({
+      event_id: 'abcdefgh',
+      type: 'session',
+      event_time: iso(0),
+      device: { platform: 'ios' },
+    }));
     const response = await post(app, { events: tooMany }).expect(400);
-    assert.deepEqual(response.body.details.map((detail: { path: string }) => detail.path), ['events']);
+    assert.deepEqual(
+      response.body.details.map((detail: { path: string }) => detail.path),
+      ['events'],
+    );
   });
 
   it('names at most 100 problems', async () => {
-    const events = Array.from({ length: 150 }, () => ({ event_id: 'short', type: 'session', event_time: iso(0), device: { platform: 'ios' } }));
+    const events = Array.from({ length: 150 }, () => ({
+      event_id: 'short',
+      type: 'session',
+      event_time: iso(0),
+      device: { platform: 'ios' },
+    }));
     const response = await post(app, { events }).expect(400);
     assert.equal(response.body.details.length, 100);
   });
@@ -243,7 +277,12 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
     const read = await reader.waitForIds(target.record.app_id, [sentinel.event_id as string]);
     assert.deepEqual(
       [...countById(read)].sort(),
-      [[a.event_id, 1], [b.event_id, 1], [c.event_id, 1], [sentinel.event_id, 1]].sort() as [string, number][],
+      [
+        [a.event_id, 1],
+        [b.event_id, 1],
+        [c.event_id, 1],
+        [sentinel.event_id, 1],
+      ].sort() as [string, number][],
     );
   });
 
@@ -252,7 +291,12 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
     const path = `/v1/apps/${app.record.app_id}/events`;
     const missing = await request(ingest.url).post(path).set('Content-Type', 'application/json').send(body).expect(401);
     assert.equal(missing.body.error, 'unauthorized');
-    const wrong = await request(ingest.url).post(path).set('Content-Type', 'application/json').set('X-Sdk-Key', 'k_wrong').send(body).expect(401);
+    const wrong = await request(ingest.url)
+      .post(path)
+      .set('Content-Type', 'application/json')
+      .set('X-Sdk-Key', 'k_wrong')
+      .send(body)
+      .expect(401);
     assert.equal(wrong.body.error, 'unauthorized');
     const unknown = await request(ingest.url)
       .post('/v1/apps/com.test.nobody-here/events')
@@ -267,7 +311,10 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
     const target = await knownApp();
     await putApp({ ...target.record, sdk_key: `${target.record.sdk_key}-rotated` });
     await waitFor('the rotated key to apply', async () => (await post(target, install('rotate'))).status === 401, 10_000);
-    await post({ ...target, record: { ...target.record, sdk_key: `${target.record.sdk_key}-rotated` } }, install('rotate')).expect(202);
+    await post(
+      { ...target, record: { ...target.record, sdk_key: `${target.record.sdk_key}-rotated` } },
+      install('rotate'),
+    ).expect(202);
   });
 
   it('answers 413, 415 and malformed_json with JSON bodies', async () => {

@@ -1,4 +1,12 @@
-import { bootstrapService, createLogger, KafkajsStreamClient, TOPICS, type GroupConsumer, type RawEvent, type RunningService } from '@mmp/common';
+import {
+  bootstrapService,
+  createLogger,
+  KafkajsStreamClient,
+  TOPICS,
+  type GroupConsumer,
+  type RawEvent,
+  type RunningService,
+} from '@mmp/common';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +44,11 @@ export interface ReadEvent {
 export class RawTopicReader {
   private readonly byApp = new Map<string, ReadEvent[]>();
   private consumer?: GroupConsumer;
-  private readonly client = new KafkajsStreamClient({ brokers: KAFKA_BROKERS, clientId: uniqueId('ingest-test-reader'), logger: createLogger('ingest-test', 'error') });
+  private readonly client = new KafkajsStreamClient({
+    brokers: KAFKA_BROKERS,
+    clientId: uniqueId('ingest-test-reader'),
+    logger: createLogger('ingest-test', 'error'),
+  });
 
   static async start(fromMs: number): Promise<RawTopicReader> {
     const reader = new RawTopicReader();
@@ -114,7 +126,8 @@ export function countById(events: ReadEvent[]): Map<string, number> {
 }
 
 let sequence = 0;
-export const eventId = (prefix = 'ev'): string => `${prefix}_${Date.now().toString(36)}_${(sequence++).toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+export const eventId = (prefix = 'ev'): string =>
+  `${prefix}_${Date.now().toString(36)}_${(sequence++).toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 
 /** A valid install (contracts §3) with the given advertising id; fields may be overridden. */
 export function install(advertisingId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -26,7 +26,8 @@ describe('ingest: Kafka outage and the spool', () => {
       .set('Content-Type', 'application/json')
       .send(JSON.stringify(body));
 
-  const batchOf = (count: number, device: string, overrides: Record<string, unknown> = {}) => Array.from({ length: count }, () => install(device, overrides));
+  const batchOf = (count: number, device: string, overrides: Record<string, unknown> = {}) =>
+    Array.from({ length: count }, () => install(device, overrides));
   const ids = (events: Record<string, unknown>[]) => events.map((event) => event.event_id as string);
 
   before(async () => {
@@ -47,14 +48,20 @@ describe('ingest: Kafka outage and the spool', () => {
     const spooling = await start();
     const small = await start({ SPOOL_MAX_BYTES: String(64 * 1024) });
     const crashedRoot = newSpoolRoot();
-    const batches = [batchOf(20, 'outage-device'), batchOf(20, 'outage-device'), batchOf(20, 'outage-device'), batchOf(20, 'outage-device')];
+    const batches = [
+      batchOf(20, 'outage-device'),
+      batchOf(20, 'outage-device'),
+      batchOf(20, 'outage-device'),
+      batchOf(20, 'outage-device'),
+    ];
     const refused = batchOf(1000, 'refused-device', { customer_user_id: 'c'.repeat(100) });
     const orphaned = batchOf(30, 'crash-device');
 
     try {
       await infra('stop', 'kafka');
 
-      for (const batch of batches) assert.deepEqual((await post(spooling.url, { events: batch }).expect(202)).body, { accepted: 20, duplicates: 0 });
+      for (const batch of batches)
+        assert.deepEqual((await post(spooling.url, { events: batch }).expect(202)).body, { accepted: 20, duplicates: 0 });
       assert.deepEqual((await post(spooling.url, { events: batches[0] }).expect(202)).body, { accepted: 0, duplicates: 20 });
       await request(spooling.url).get(`/v1/click/${app.record.app_id}?pid=outage&clickid=outage-click`).expect(302);
 
@@ -96,12 +103,22 @@ describe('ingest: Kafka outage and the spool', () => {
     // A process started on the crashed one's spool root adopts and replays its spool, then removes it.
     const adopter = await start({ SPOOL_DIR: crashedRoot });
     await reader.waitForIds(app.record.app_id, ids(orphaned), 60_000);
-    await waitFor('the adopted spool to drain', async () => (await request(adopter.url).get('/health')).status === 200, 60_000, 250);
+    await waitFor(
+      'the adopted spool to drain',
+      async () => (await request(adopter.url).get('/health')).status === 200,
+      60_000,
+      250,
+    );
     const adopterSentinel = install('crash-device');
     await post(adopter.url, adopterSentinel).expect(202);
     await reader.waitForIds(app.record.app_id, [adopterSentinel.event_id as string]);
-    const counts = countById(reader.events(app.record.app_id).filter(({ event }) => event.device.advertising_id === 'crash-device'));
+    const counts = countById(
+      reader.events(app.record.app_id).filter(({ event }) => event.device.advertising_id === 'crash-device'),
+    );
     for (const id of ids(orphaned)) assert.equal(counts.get(id), 1, `orphaned ${id} read ${counts.get(id)} times`);
-    await waitFor('only the adopter to own a directory', async () => (await readdir(crashedRoot)).filter((name) => !name.startsWith('.')).length === 1);
+    await waitFor(
+      'only the adopter to own a directory',
+      async () => (await readdir(crashedRoot)).filter((name) => !name.startsWith('.')).length === 1,
+    );
   });
 });

@@ -20,6 +20,7 @@ class IngestLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(FleetContext) private readonly context: IngestContext,
     private readonly writer: EventWriter,
+    private readonly intake: EventIntake,
     @Inject(PRODUCER) private readonly producer: StreamProducer,
   ) {}
 
@@ -31,6 +32,7 @@ class IngestLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.intake.drain();
     await this.writer.close();
     await this.producer.disconnect().catch(() => undefined);
   }

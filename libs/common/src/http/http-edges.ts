@@ -50,12 +50,20 @@ export class JsonErrorFilter implements ExceptionFilter {
         void reply.status(fromFastify.status).send({ error: fromFastify.error, message: body });
         return;
       }
-      if (typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'string' && !('statusCode' in body)) {
+      if (
+        typeof body === 'object' &&
+        body !== null &&
+        'error' in body &&
+        typeof body.error === 'string' &&
+        !('statusCode' in body)
+      ) {
         void reply.status(status).send(body);
         return;
       }
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
-      void reply.status(status).send({ error: errorCodeOf(status), message: Array.isArray(message) ? message.join('; ') : String(message) });
+      void reply
+        .status(status)
+        .send({ error: errorCodeOf(status), message: Array.isArray(message) ? message.join('; ') : String(message) });
       return;
     }
     // Fastify's own errors (body limits, content types, JSON parsing) arrive here too.

@@ -31,17 +31,26 @@ export function parseClickQuery(query: Record<string, unknown>): ClickQueryResul
   const touch: ClickTouch = { media_source: pid, campaign: null, adset: null, ad: null, site_id: null, click_id: null };
   for (const [param, field] of Object.entries(OPTIONAL_PARAMS)) {
     const value = single(query[param]);
-    if (value !== null && value.length > MAX_CLICK_PARAM) return { ok: false, message: `${param} must be at most ${MAX_CLICK_PARAM} characters` };
+    if (value !== null && value.length > MAX_CLICK_PARAM)
+      return { ok: false, message: `${param} must be at most ${MAX_CLICK_PARAM} characters` };
     touch[field] = value;
   }
   const advertisingId = single(query.advertising_id);
   // The raw event allows 64 characters for a device's advertising id (GAID / IDFA are 36).
-  if (advertisingId !== null && advertisingId.length > 64) return { ok: false, message: 'advertising_id must be at most 64 characters' };
+  if (advertisingId !== null && advertisingId.length > 64)
+    return { ok: false, message: 'advertising_id must be at most 64 characters' };
   return { ok: true, click: { touch, advertisingId } };
 }
 
 /** The raw `click` event of contracts §4: recorded now, no platform (a browser cannot tell). */
-export function clickEvent(appId: string, click: ClickQuery, eventId: string, now: number, ip: string | null, userAgent: string | null): RawEvent {
+export function clickEvent(
+  appId: string,
+  click: ClickQuery,
+  eventId: string,
+  now: number,
+  ip: string | null,
+  userAgent: string | null,
+): RawEvent {
   const instant = new Date(now).toISOString();
   return {
     schema: EVENT_SCHEMA,

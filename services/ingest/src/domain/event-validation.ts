@@ -48,7 +48,8 @@ const EVENT_FIELDS = new Set([
 ]);
 const DEVICE_FIELDS = new Set(['platform', 'advertising_id', 'os_version', 'model']);
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Contracts §3: one event object or `{"events": [...]}` with 1 to 1000 events. All or
@@ -71,8 +72,9 @@ export function validateBatch(body: unknown, context: IntakeContext): BatchValid
 
   const issues: EventIssue[] = [];
   const events: AcceptedEvent[] = new Array(items.length);
+  const receivedAt = new Date(context.now).toISOString();
   for (let index = 0; index < items.length && issues.length < MAX_ISSUES; index++) {
-    const accepted = validateEvent(items[index], index, context, issues);
+    const accepted = validateEvent(items[index], index, context, issues, receivedAt);
     if (accepted) events[index] = accepted;
   }
   if (issues.length > 0) return { ok: false, issues: issues.slice(0, MAX_ISSUES), submitted: items.length };
@@ -80,7 +82,13 @@ export function validateBatch(body: unknown, context: IntakeContext): BatchValid
 }
 
 /** One event against every field rule; problems go to `issues`, and the shaped raw event comes back when there are none. */
-export function validateEvent(input: unknown, index: number, context: IntakeContext, issues: EventIssue[]): AcceptedEvent | undefined {
+export function validateEvent(
+  input: unknown,
+  index: number,
+  context: IntakeContext,
+  issues: EventIssue[],
+  receivedAt = new Date(context.now).toISOString(),
+): AcceptedEvent | undefined {
   const before = issues.length;
   const problem = (path: string, message: string) => issues.push({ index, path, message });
   if (!isObject(input)) {
@@ -126,7 +134,8 @@ export function validateEvent(input: unknown, index: number, context: IntakeCont
 
   let ip = context.remoteIp;
   if (input.ip !== undefined && input.ip !== null) {
-    if (typeof input.ip !== 'string' || input.ip.length > 64 || !isIpAddress(input.ip)) problem('ip', 'must be an IPv4 or IPv6 address');
+    if (typeof input.ip !== 'string' || input.ip.length > 64 || !isIpAddress(input.ip))
+      problem('ip', 'must be an IPv4 or IPv6 address');
     else ip = normalizeIp(input.ip);
   }
 
@@ -156,7 +165,8 @@ export function validateEvent(input: unknown, index: number, context: IntakeCont
       }
     }
     if (input.currency !== undefined && input.currency !== null) {
-      if (typeof input.currency !== 'string' || !CURRENCY.test(input.currency)) problem('currency', 'must be an ISO 4217 code such as USD');
+      if (typeof input.currency !== 'string' || !CURRENCY.test(input.currency))
+        problem('currency', 'must be an ISO 4217 code such as USD');
       else currency = input.currency;
     } else if (input.revenue !== undefined && input.revenue !== null) {
       problem('currency', 'required when revenue is given');
@@ -176,7 +186,7 @@ export function validateEvent(input: unknown, index: number, context: IntakeCont
       app_id: context.appId,
       type: type as RawEvent['type'],
       event_time: new Date(eventTimeMs).toISOString(),
-      received_at: new Date(context.now).toISOString(),
+      received_at: receivedAt,
       ip,
       user_agent: userAgent,
       device: { platform: platform!, advertising_id: advertisingId, os_version: osVersion, model },
@@ -190,7 +200,13 @@ export function validateEvent(input: unknown, index: number, context: IntakeCont
 }
 
 /** An optional string field; null and absent are the same. */
-function optionalText(value: unknown, path: string, min: number, max: number, problem: (path: string, message: string) => void): string | null {
+function optionalText(
+  value: unknown,
+  path: string,
+  min: number,
+  max: number,
+  problem: (path: string, message: string) => void,
+): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string' || value.length < min || value.length > max) {
     problem(path, min > 0 ? `must be a string of ${min} to ${max} characters` : `must be a string of at most ${max} characters`);

@@ -13,7 +13,12 @@ export class ClickIntake {
     private readonly logger: Logger,
   ) {}
 
-  async record(appId: string, query: Record<string, unknown>, ip: string | null, userAgent: string | null): Promise<Answer & { location?: string }> {
+  async record(
+    appId: string,
+    query: Record<string, unknown>,
+    ip: string | null,
+    userAgent: string | null,
+  ): Promise<Answer & { location?: string }> {
     const app = this.apps.get(appId);
     if (!app) return { status: 404, body: { error: 'not_found', message: 'unknown app' } };
     const parsed = parseClickQuery(query);

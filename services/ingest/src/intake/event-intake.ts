@@ -16,6 +16,8 @@ const UNAVAILABLE: Answer = { status: 503, body: { error: 'unavailable' } };
 
 /** Contracts §3, POST /v1/apps/:appId/events: authenticate, validate, deduplicate, write durably, answer. */
 export class EventIntake {
+  private readonly confirming = new Set<Promise<void>>();
+
   constructor(
     private readonly apps: AppsRegistry,
     private readonly dedupe: EventIdDedupe,
@@ -24,7 +26,17 @@ export class EventIntake {
     private readonly logger: Logger,
   ) {}
 
-  async ingest(appId: string, sdkKey: string | undefined, body: unknown, request: Omit<IntakeContext, 'appId' | 'now'>): Promise<Answer> {
+  /** Waits for the confirmations still under way (at shutdown, before Redis closes). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.confirming]);
+  }
+
+  async ingest(
+    appId: string,
+    sdkKey: string | undefined,
+    body: unknown,
+    request: Omit<IntakeContext, 'appId' | 'now'>,
+  ): Promise<Answer> {
     const app = this.apps.get(appId);
     if (!app) return { status: 404, body: { error: 'not_found', message: 'unknown app' } };
     if (!sdkKey) return { status: 401, body: { error: 'unauthorized', message: 'X-Sdk-Key is required' } };
@@ -37,7 +49,8 @@ export class EventIntake {
     }
 
     const unique = new Map<string, AcceptedEvent>();
-    for (const accepted of validation.events) if (!unique.has(accepted.event.event_id)) unique.set(accepted.event.event_id, accepted);
+    for (const accepted of validation.events)
+      if (!unique.has(accepted.event.event_id)) unique.set(accepted.event.event_id, accepted);
     const repeatedInBatch = validation.events.length - unique.size;
 
     let claim;
@@ -74,10 +87,13 @@ export class EventIntake {
         if (!(error instanceof UnavailableError)) this.logger.error({ err: error, app: appId }, 'event write failed');
         return UNAVAILABLE;
       }
-      // The events are durable now: a lost confirmation only means the claims lapse and a retry is written again.
-      await this.dedupe
-        .confirm(claim.token, keys, expiries)
-        .catch((error) => this.logger.warn({ err: (error as Error).message, app: appId }, 'could not mark event_ids seen'));
+      // The events are durable now, so the answer need not wait for the confirmation: until it lands, the claim
+      // makes a repeat wait, and a lost one only lets the claims lapse so a retry is written again.
+      const confirming = this.dedupe
+        .confirm(keys, expiries)
+        .catch((error) => this.logger.warn({ err: (error as Error).message, app: appId }, 'could not mark event_ids seen'))
+        .finally(() => this.confirming.delete(confirming));
+      this.confirming.add(confirming);
     }
 
     const duplicates = seen + repeatedInBatch;
@@ -92,7 +108,10 @@ export class EventIntake {
     let claim = await this.dedupe.claim(appId, eventIds);
     while (claim.outcomes.includes(ClaimOutcome.ClaimedElsewhere)) {
       if (Date.now() > deadline) {
-        await this.dedupe.release(claim.token, claim.keys.filter((_, i) => claim.outcomes[i] === ClaimOutcome.Claimed));
+        await this.dedupe.release(
+          claim.token,
+          claim.keys.filter((_, i) => claim.outcomes[i] === ClaimOutcome.Claimed),
+        );
         return undefined;
       }
       await new Promise((resolve) => setTimeout(resolve, 25));

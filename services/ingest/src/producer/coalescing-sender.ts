@@ -62,18 +62,21 @@ export class CoalescingSender {
       const records = group.length === 1 ? group[0].records : group.flatMap((waiting) => waiting.records);
       this.inFlight++;
       const started = performance.now();
-      this.producer.send(this.options.topic, records).then(
-        () => {
-          this.options.onSent?.(performance.now() - started, records.length);
-          for (const waiting of group) waiting.resolve();
-        },
-        (error: Error) => {
-          for (const waiting of group) waiting.reject(error);
-        },
-      ).finally(() => {
-        this.inFlight--;
-        this.flush();
-      });
+      this.producer
+        .send(this.options.topic, records)
+        .then(
+          () => {
+            this.options.onSent?.(performance.now() - started, records.length);
+            for (const waiting of group) waiting.resolve();
+          },
+          (error: Error) => {
+            for (const waiting of group) waiting.reject(error);
+          },
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.flush();
+        });
     }
   }
 }

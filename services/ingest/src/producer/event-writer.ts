@@ -67,7 +67,9 @@ export class EventWriter {
       const sending = this.sender.send(records);
       const outcome = await settleWithin(sending, this.options.produceTimeoutMs);
       if (outcome === 'acked') return 'kafka';
-      this.startSpooling(outcome === 'timeout' ? `no acknowledgement within ${this.options.produceTimeoutMs} ms` : 'Kafka write failed');
+      this.startSpooling(
+        outcome === 'timeout' ? `no acknowledgement within ${this.options.produceTimeoutMs} ms` : 'Kafka write failed',
+      );
       // A send still under way may be acknowledged later: the spooled copy then counts as delivered.
       return this.spool(
         records,
@@ -85,7 +87,8 @@ export class EventWriter {
   /** Contracts §1 health: Kafka down while the spool takes the writes is a warning, not an outage. */
   kafkaHealth(reachable: CheckResult): CheckResult {
     if (reachable.status === 'passing') return reachable;
-    if (this.lastSpoolError) return { status: 'critical', detail: `${reachable.detail}; and the spool fails: ${this.lastSpoolError}` };
+    if (this.lastSpoolError)
+      return { status: 'critical', detail: `${reachable.detail}; and the spool fails: ${this.lastSpoolError}` };
     return { status: 'warning', detail: `${reachable.detail ?? 'Kafka unreachable'}; accepted events go to the spool` };
   }
 
@@ -94,7 +97,10 @@ export class EventWriter {
     if (this.lastSpoolError) return { status: 'critical', detail: this.lastSpoolError };
     const events = this.directory.spools.reduce((sum, spool) => sum + spool.waitingEvents, 0);
     if (this.spooling || events > 0) {
-      return { status: 'warning', detail: `spooling (${this.spoolReason}): ${events} events waiting for Kafka, ${own.bytes} bytes on disk` };
+      return {
+        status: 'warning',
+        detail: `spooling (${this.spoolReason}): ${events} events waiting for Kafka, ${own.bytes} bytes on disk`,
+      };
     }
     return { status: 'passing' };
   }
@@ -108,9 +114,16 @@ export class EventWriter {
     this.closed = true;
     this.wake?.();
     await settleWithin(this.replaying ?? Promise.resolve(), timeoutMs);
-    const pending = this.directory.spools.flatMap((spool) => spool.peek().filter((batch) => batch.inFlight).map((batch) => ({ spool, batch })));
+    const pending = this.directory.spools.flatMap((spool) =>
+      spool
+        .peek()
+        .filter((batch) => batch.inFlight)
+        .map((batch) => ({ spool, batch })),
+    );
     await settleWithin(
-      Promise.all(pending.map(({ spool, batch }) => batch.inFlight!.then((acked) => (acked ? spool.markDelivered([batch]) : undefined)))),
+      Promise.all(
+        pending.map(({ spool, batch }) => batch.inFlight!.then((acked) => (acked ? spool.markDelivered([batch]) : undefined))),
+      ),
       2000,
     );
     await this.directory.close();
@@ -165,7 +178,9 @@ export class EventWriter {
           this.spooling = false;
           this.options.logger.info('spool replayed; writing to Kafka directly again');
         }
-        await this.directory.prune().catch((error) => this.options.logger.warn({ err: (error as Error).message }, 'spool cleanup failed'));
+        await this.directory
+          .prune()
+          .catch((error) => this.options.logger.warn({ err: (error as Error).message }, 'spool cleanup failed'));
         // Appends under way wake the loop when they land; a plain `continue` here would spin without yielding.
         await this.pause(this.spooling ? 100 : 60_000);
         continue;
@@ -232,4 +247,3 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<'acked' | 
     );
   });
 }
-

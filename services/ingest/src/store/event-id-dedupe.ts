@@ -1,5 +1,5 @@
 import type { RedisClient } from '@mmp/common';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** Each event_id's state in Redis: claimed by one request (short TTL) until its write is durable, then seen (long TTL). */
 export const enum ClaimOutcome {
@@ -10,31 +10,30 @@ export const enum ClaimOutcome {
 
 const SEEN = 's';
 
-// KEYS: one per event_id. ARGV[1]: the claim token, ARGV[2]: claim TTL in ms. One round trip for a whole batch.
+// KEYS: one per event_id. ARGV[1]: the claim token, ARGV[2]: claim TTL in ms. One round trip for a whole batch;
+// SET NX first because nearly every id is new, so most keys cost one command.
 const CLAIM = `
 local out = {}
 for i, key in ipairs(KEYS) do
-  local current = redis.call('GET', key)
-  if not current then
-    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
-    out[i] = 0
-  elseif current == '${SEEN}' then
-    out[i] = 1
-  elseif current == ARGV[1] then
+  if redis.call('SET', key, ARGV[1], 'NX', 'PX', ARGV[2]) then
     out[i] = 0
   else
-    out[i] = 2
+    local current = redis.call('GET', key)
+    if current == '${SEEN}' then
+      out[i] = 1
+    elseif current == ARGV[1] or not current then
+      out[i] = 0
+    else
+      out[i] = 2
+    end
   end
 end
 return out`;
 
-// ARGV[1]: the claim token, ARGV[i + 1]: the key's expiry (epoch ms). A lapsed claim is still confirmed: the write is durable.
+// ARGV[i]: the key's expiry (epoch ms). Unconditional: the write is durable, so the id is seen whoever holds a lapsed claim.
 const CONFIRM = `
 for i, key in ipairs(KEYS) do
-  local current = redis.call('GET', key)
-  if (not current) or current == ARGV[1] then
-    redis.call('SET', key, '${SEEN}', 'PXAT', ARGV[i + 1])
-  end
+  redis.call('SET', key, '${SEEN}', 'PXAT', ARGV[i])
 end
 return #KEYS`;
 
@@ -47,6 +46,13 @@ for _, key in ipairs(KEYS) do
   end
 end
 return n`;
+
+const sha1 = (script: string): string => createHash('sha1').update(script).digest('hex');
+const SCRIPTS = {
+  claim: { text: CLAIM, sha: sha1(CLAIM) },
+  confirm: { text: CONFIRM, sha: sha1(CONFIRM) },
+  release: { text: RELEASE, sha: sha1(RELEASE) },
+};
 
 export interface Claim {
   token: string;
@@ -71,18 +77,32 @@ export class EventIdDedupe {
 
   async claim(appId: string, eventIds: string[], token = randomBytes(9).toString('base64url')): Promise<Claim> {
     const keys = eventIds.map((eventId) => EventIdDedupe.keyOf(appId, eventId));
-    const outcomes = (await this.redis.eval(CLAIM, { keys, arguments: [`c:${token}`, String(this.claimTtlMs)] })) as ClaimOutcome[];
+    const outcomes = (await this.run(SCRIPTS.claim, keys, [`c:${token}`, String(this.claimTtlMs)])) as ClaimOutcome[];
     return { token, keys, outcomes };
   }
 
   /** Marks the keys seen until their expiry (epoch ms each, same order as keys). */
-  async confirm(token: string, keys: string[], expiresAt: number[]): Promise<void> {
+  async confirm(keys: string[], expiresAt: number[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.redis.eval(CONFIRM, { keys, arguments: [`c:${token}`, ...expiresAt.map((at) => String(Math.ceil(at)))] });
+    await this.run(
+      SCRIPTS.confirm,
+      keys,
+      expiresAt.map((at) => String(Math.ceil(at))),
+    );
   }
 
   async release(token: string, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.redis.eval(RELEASE, { keys, arguments: [`c:${token}`] });
+    await this.run(SCRIPTS.release, keys, [`c:${token}`]);
+  }
+
+  /** EVALSHA, loading the script once when Redis does not know it (first use, or after a restart). */
+  private async run(script: { text: string; sha: string }, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.redis.evalSha(script.sha, { keys, arguments: args });
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      return this.redis.eval(script.text, { keys, arguments: args });
+    }
   }
 }

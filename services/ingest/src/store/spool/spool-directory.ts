@@ -82,7 +82,9 @@ export class SpoolDirectory {
     const directory = new SpoolDirectory(dir, owner, spools, logger);
     directory.heartbeat = setInterval(() => {
       directory.ownerRecord.heartbeatAt = Date.now();
-      writeOwner(dir, directory.ownerRecord).catch((error) => logger.warn({ err: (error as Error).message }, 'spool heartbeat failed'));
+      writeOwner(dir, directory.ownerRecord).catch((error) =>
+        logger.warn({ err: (error as Error).message }, 'spool heartbeat failed'),
+      );
     }, HEARTBEAT_INTERVAL_MS);
     directory.heartbeat.unref();
     return directory;
@@ -109,7 +111,10 @@ export class SpoolDirectory {
       return;
     }
     await writeOwner(this.dir, { ...this.ownerRecord, heartbeatAt: Date.now(), released: true });
-    this.logger.warn({ dir: this.dir, events: this.own.waitingEvents }, 'stopped with undelivered spooled events; the next ingest process adopts them');
+    this.logger.warn(
+      { dir: this.dir, events: this.own.waitingEvents },
+      'stopped with undelivered spooled events; the next ingest process adopts them',
+    );
   }
 }
 

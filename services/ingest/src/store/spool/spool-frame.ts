@@ -94,7 +94,10 @@ export interface SpoolRecord {
 }
 
 export function encodeBatch(id: string, records: SpoolRecord[]): Buffer {
-  return encodeFrame(FrameKind.Batch, Buffer.from(JSON.stringify({ id, records: records.map((record) => [record.key, record.value]) })));
+  return encodeFrame(
+    FrameKind.Batch,
+    Buffer.from(JSON.stringify({ id, records: records.map((record) => [record.key, record.value]) })),
+  );
 }
 
 export function decodeBatch(payload: Buffer): { id: string; records: SpoolRecord[] } {

@@ -34,7 +34,12 @@ export function ownerIsGone(owner: SpoolOwner | undefined, probe: OwnerProbe, di
 export function parseOwner(text: string): SpoolOwner | undefined {
   try {
     const value = JSON.parse(text) as Partial<SpoolOwner>;
-    if (typeof value.instanceId !== 'string' || typeof value.host !== 'string' || typeof value.pid !== 'number' || typeof value.heartbeatAt !== 'number') {
+    if (
+      typeof value.instanceId !== 'string' ||
+      typeof value.host !== 'string' ||
+      typeof value.pid !== 'number' ||
+      typeof value.heartbeatAt !== 'number'
+    ) {
       return undefined;
     }
     return value as SpoolOwner;

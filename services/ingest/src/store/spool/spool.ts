@@ -1,6 +1,15 @@
 import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeBatch, decodeDelivered, decodeFrames, encodeBatch, encodeDelivered, FrameKind, frameAt, type SpoolRecord } from './spool-frame';
+import {
+  decodeBatch,
+  decodeDelivered,
+  decodeFrames,
+  encodeBatch,
+  encodeDelivered,
+  FrameKind,
+  frameAt,
+  type SpoolRecord,
+} from './spool-frame';
 
 export class SpoolFullError extends Error {
   constructor(readonly maxBytes: number) {
@@ -219,7 +228,11 @@ export class Spool {
         this.queuedBytes -= size;
         for (const write of writes) {
           if (write.batch) {
-            const batch = Object.assign(write.batch, { segment: tail.segment.number, offset, length: write.frame.length }) as SpooledBatch;
+            const batch = Object.assign(write.batch, {
+              segment: tail.segment.number,
+              offset,
+              length: write.frame.length,
+            }) as SpooledBatch;
             this.waiting.push(batch);
             tail.segment.waiting++;
           }

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# npm run bench: build, make sure the infrastructure and topics are there, then each benchmark in turn.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+bash scripts/prepare.sh
+node dist/bench/ingest/ingest.bench.js

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Spool, SpoolFullError } from './spool';
+
+describe('Spool', () => {
+  const dirs: string[] = [];
+  const freshDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spool-spec-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const records = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: `${prefix}-${i}` }));
+
+  after(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps batches across a reopen until they are delivered, in order', async () => {
+    const dir = await freshDir();
+    const spool = await Spool.open(dir, { maxBytes: 1 << 20 });
+    const [a, b, c] = await Promise.all([
+      spool.append(records('a', 2)),
+      spool.append(records('b', 3)),
+      spool.append(records('c', 1)),
+    ]);
+    assert.deepEqual(await spool.read(b), records('b', 3));
+    await spool.markDelivered([a]);
+    await spool.close();
+
+    const reopened = await Spool.open(dir, { maxBytes: 1 << 20 });
+    assert.deepEqual(
+      reopened.peek().map((batch) => batch.id),
+      [b.id, c.id],
+    );
+    assert.equal(reopened.waitingEvents, 4);
+    assert.deepEqual(await reopened.read(reopened.peek()[1]), records('c', 1));
+    await reopened.markDelivered([...reopened.peek()]);
+    assert.equal(reopened.empty, true);
+    assert.deepEqual(await readdir(dir), []);
+  });
+
+  it('refuses appends past its size limit', async () => {
+    const spool = await Spool.open(await freshDir(), { maxBytes: 4096 });
+    await spool.append(records('x', 10));
+    await assert.rejects(spool.append(records('y'.repeat(500), 10)), SpoolFullError);
+    assert.equal(spool.waitingBatches, 1);
+    await spool.close();
+  });
+
+  it('rolls segments and deletes the delivered ones from the oldest on', async () => {
+    const dir = await freshDir();
+    // One frame per segment makes the files easy to follow.
+    const spool = await Spool.open(dir, { maxBytes: 1 << 20, segmentBytes: 1 });
+    const batches = [];
+    for (let i = 0; i < 5; i++) batches.push(await spool.append(records(`s${i}`, 3)));
+    const segments = await readdir(dir);
+    assert.equal(segments.length, 5);
+    await spool.markDelivered([batches[1]]);
+    assert.equal((await readdir(dir)).length, 6, 'a delivered segment behind an undelivered one stays; the mark takes a segment');
+    await spool.markDelivered([batches[0]]);
+    const left = await readdir(dir);
+    assert.ok(!left.includes(segments[0]) && !left.includes(segments[1]) && left.includes(segments[2]), left.join());
+    await spool.markDelivered(batches.slice(2));
+    assert.deepEqual(await readdir(dir), []);
+    await spool.close();
+  });
+
+  it('ignores a torn frame at the end of a segment', async () => {
+    const dir = await freshDir();
+    const spool = await Spool.open(dir, { maxBytes: 1 << 20 });
+    const kept = await spool.append(records('kept', 2));
+    await spool.close();
+    const [segment] = await readdir(dir);
+    await appendFile(join(dir, segment), Buffer.from([0x53, 0x46, 1, 0, 0, 0, 99]));
+    const reopened = await Spool.open(dir, { maxBytes: 1 << 20 });
+    assert.deepEqual(
+      reopened.peek().map((batch) => batch.id),
+      [kept.id],
+    );
+    assert.equal(reopened.skippedBytes, 7);
+    await reopened.append(records('after', 1));
+    assert.equal(reopened.waitingBatches, 2);
+    await reopened.close();
+  });
+});
