@@ -5,3 +5,4 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 bash scripts/prepare.sh
 node dist/bench/ingest/ingest.bench.js
+node dist/bench/consumer/consumer.bench.js
