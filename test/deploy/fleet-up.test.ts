@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { currentRevision, FLEET, RUN_DIR, RUN_LABEL } from '@mmp/fleet';
 import { consulHealth, instanceStatus, waitFor } from '../support/infra';
 import { FLEET_CLI, runFleet, spawnLong, type LongRunning } from './support/cli';
-import { cleanUpRun, dockerUp, type Engine } from './support/docker';
+import { cleanUpRun, dockerUp, infraUp, type Engine } from './support/docker';
 
 const tag = currentRevision();
 
@@ -67,6 +67,7 @@ async function upAndDown(fleet: LongRunning, signal: NodeJS.Signals, engine?: En
 describe('fleet up (processes)', () => {
   let fleet: LongRunning | undefined;
   let runId: string | undefined;
+  before(infraUp);
   after(async () => {
     runId ??= fleet?.output().match(/run ([0-9a-f]{6}): starting/)?.[1];
     await fleet?.stop('SIGTERM');

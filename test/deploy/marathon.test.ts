@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { FLEET, marathonGroup, passingInstances } from '@mmp/fleet';
 import { CONSUL } from '../support/infra';
 import { runFleet } from './support/cli';
+import { infraUp } from './support/docker';
 import { MarathonStub } from './support/marathon-stub';
 
 /** fleet deploy against an in-test Marathon REST stub (Marathon cannot run here); Consul is the real one. */
@@ -14,6 +15,7 @@ describe('fleet deploy --marathon', () => {
   let stub: MarathonStub;
   const scratch = mkdtempSync(join(tmpdir(), 'mmp-deploy-'));
 
+  before(infraUp);
   beforeEach(async () => {
     stub = new MarathonStub();
     await stub.start();

@@ -9,8 +9,18 @@ export interface Engine {
   host: string;
 }
 
+/**
+ * Makes sure Kafka, Consul, Redis and StatsD answer (a no-op when they do): other test files stop and
+ * restart parts of the infrastructure, and a fleet cannot pass its health checks without them.
+ */
+export async function infraUp(): Promise<void> {
+  const up = await run('bash', ['infra/infra.sh', 'up'], { timeoutMs: 300_000 });
+  if (up.code !== 0) throw new Error(`infra/infra.sh up failed:\n${up.stderr}`);
+}
+
 /** Starts (or finds) the Docker engine through the project's own script, as a user would. */
 export async function dockerUp(): Promise<Engine> {
+  await infraUp();
   const up = await run('bash', ['infra/docker.sh', 'up'], { timeoutMs: 300_000 });
   if (up.code !== 0) throw new Error(`infra/docker.sh up failed:\n${up.stderr}`);
   const env = await run('bash', ['infra/docker.sh', 'env']);
