@@ -70,6 +70,8 @@ provision() {
   for c in "${COMPONENTS[@]}"; do "provision_$c"; done
 }
 
+# Each part runs in a session of its own: signals meant for whoever started it (a test,
+# a Ctrl-C in `npm start`, a finished CI step) must not stop the shared infrastructure.
 launch() {
   local c=$1 dir=$RUN/$1
   mkdir -p "$dir"
@@ -99,18 +101,18 @@ PROPS
         java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" --standalone >"$dir/format.log" 2>&1 ||
           die "formatting Kafka storage failed: see $dir/format.log"
       fi
-      nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2.properties" \
+      setsid nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2.properties" \
         -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties" >"$dir/kafka.log" 2>&1 &
       ;;
     consul)
-      nohup "$CONSUL_BIN" agent -dev -client 127.0.0.1 -bind 127.0.0.1 -ui -log-level warn >"$dir/consul.log" 2>&1 &
+      setsid nohup "$CONSUL_BIN" agent -dev -client 127.0.0.1 -bind 127.0.0.1 -ui -log-level warn >"$dir/consul.log" 2>&1 &
       ;;
     redis)
-      nohup redis-server --bind 127.0.0.1 --port 6379 --dir "$dir" --appendonly yes --appendfsync everysec \
+      setsid nohup redis-server --bind 127.0.0.1 --port 6379 --dir "$dir" --appendonly yes --appendfsync everysec \
         --save '' --daemonize no --protected-mode yes >"$dir/redis.log" 2>&1 &
       ;;
     statsd)
-      nohup node "$ROOT/node_modules/statsd/stats.js" "$ROOT/infra/statsd/config.js" >"$dir/statsd.log" 2>&1 &
+      setsid nohup node "$ROOT/node_modules/statsd/stats.js" "$ROOT/infra/statsd/config.js" >"$dir/statsd.log" 2>&1 &
       ;;
   esac
   echo $! >"$RUN/$c.pid"

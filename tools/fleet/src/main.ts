@@ -21,6 +21,7 @@ import { currentRevision, ROOT, RUN_DIR } from './paths';
 import { FleetRunner, type RunningInstance } from './runner/runner';
 import { demoApp, DEMO_APP_ID, seed, shellExports } from './seed/seed';
 import { banner } from './runner/banner';
+import { replayGroup } from './replay/replay';
 
 const say = (line: string): void => void console.error(`[fleet] ${line}`);
 
@@ -197,6 +198,22 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<n
         return 1;
       });
       return Promise.race([stopped, crashed]);
+    },
+  },
+
+  replay: {
+    summary: 'replay --group G --topic T --from TIME: move a stopped consumer group to the first message at or after TIME',
+    async run(args) {
+      const { values } = parseArgs({
+        args,
+        options: { group: { type: 'string' }, topic: { type: 'string' }, from: { type: 'string' } },
+      });
+      if (!values.group || !values.topic || !values.from)
+        throw new Error('usage: fleet replay --group G --topic T --from 2026-11-22T10:00:00Z');
+      const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+      const offsets = await replayGroup({ groupId: values.group, topic: values.topic, from: values.from, brokers });
+      for (const { partition, offset } of offsets) say(`${values.topic}[${partition}] -> ${offset}`);
+      say(`group ${values.group} will read ${values.topic} from ${values.from} when it starts`);
     },
   },
 

@@ -1,0 +1,33 @@
+import { createLogger, KafkajsStreamClient, replayFrom, type PartitionOffset } from '@mmp/common';
+
+export interface ReplayRequest {
+  groupId: string;
+  topic: string;
+  from: string;
+  brokers: string[];
+}
+
+/** Reads `--from` as an RFC 3339 time or epoch milliseconds. */
+export function replayTime(from: string): number {
+  const millis = /^\d+$/.test(from) ? Number(from) : Date.parse(from);
+  if (!Number.isFinite(millis) || !/^\d+$|^\d{4}-\d{2}-\d{2}T/.test(from)) {
+    throw new Error(`--from wants an RFC 3339 time such as 2026-11-22T10:00:00Z, or epoch milliseconds; got '${from}'`);
+  }
+  return millis;
+}
+
+/** Moves a stopped group to the first message at or after the time on every partition. */
+export async function replayGroup(request: ReplayRequest): Promise<PartitionOffset[]> {
+  const timestamp = replayTime(request.from);
+  const admin = new KafkajsStreamClient({
+    brokers: request.brokers,
+    clientId: 'fleet-replay',
+    logger: createLogger('fleet', 'error'),
+  }).admin();
+  await admin.connect();
+  try {
+    return await replayFrom(admin, request.groupId, request.topic, timestamp);
+  } finally {
+    await admin.disconnect();
+  }
+}
