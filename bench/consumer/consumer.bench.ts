@@ -42,7 +42,11 @@ function sampleEvent(index: number): RawEvent {
 }
 
 async function preload(topic: string): Promise<number> {
-  const client = new KafkajsStreamClient({ brokers: ['127.0.0.1:9092'], clientId: 'bench-preload', logger: createLogger('bench', 'warn') });
+  const client = new KafkajsStreamClient({
+    brokers: ['127.0.0.1:9092'],
+    clientId: 'bench-preload',
+    logger: createLogger('bench', 'warn'),
+  });
   const admin = client.admin();
   await admin.connect();
   await admin.ensureTopics([{ topic, partitions: 12 }]);
@@ -64,7 +68,10 @@ async function preload(topic: string): Promise<number> {
 }
 
 function round(mode: string, topic: string): Round {
-  const output = execFileSync(process.execPath, [resolve(__dirname, 'round.js'), mode, topic, String(TOTAL)], { cwd: ROOT, encoding: 'utf8' });
+  const output = execFileSync(process.execPath, [resolve(__dirname, 'round.js'), mode, topic, String(TOTAL)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   return JSON.parse(output.trim().split('\n').pop()!) as Round;
 }
 
@@ -81,7 +88,9 @@ async function main(): Promise<void> {
   for (let index = 0; index < ROUNDS; index++) {
     for (const mode of index % 2 === 0 ? modes : [...modes].reverse()) {
       const result = round(mode, topic);
-      console.error(`[bench] ${mode.padEnd(16)} ${result.eventsPerSecond} events/s, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MB`);
+      console.error(
+        `[bench] ${mode.padEnd(16)} ${result.eventsPerSecond} events/s, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MB`,
+      );
       rounds.push(result);
     }
   }
@@ -123,7 +132,10 @@ async function main(): Promise<void> {
     '',
     '| consumer | events/s | peak RSS (MB) | RSS at 1/4, 2/4, 3/4, 4/4 (MB) |',
     '|---|---|---|---|',
-    ...modes.map((mode) => `| ${mode} | ${summary[mode].medianEventsPerSecond} | ${summary[mode].peakRssMb} | ${summary[mode].rssAtQuartersMb.join(', ')} |`),
+    ...modes.map(
+      (mode) =>
+        `| ${mode} | ${summary[mode].medianEventsPerSecond} | ${summary[mode].peakRssMb} | ${summary[mode].rssAtQuartersMb.join(', ')} |`,
+    ),
     '',
     `ours / baseline: **${result.ratio}** (goal 0.9, ${result.met ? 'met' : 'NOT met'}); with decoding on both sides: ${result.decodeRatio}.`,
     '',

@@ -4,7 +4,16 @@
  * Prints one JSON line: {mode, count, ms, eventsPerSecond, peakRssBytes, rssAtQuarters}.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { bytesDecoder, createLogger, jsonDecoder, KafkajsStreamClient, ok, rawEventSchema, StreamConsumer, type Decoder } from '@mmp/common';
+import {
+  bytesDecoder,
+  createLogger,
+  jsonDecoder,
+  KafkajsStreamClient,
+  ok,
+  rawEventSchema,
+  StreamConsumer,
+  type Decoder,
+} from '@mmp/common';
 
 const [mode, topic, totalText] = process.argv.slice(2);
 const total = Number(totalText);

@@ -10,4 +10,4 @@
   // No backend reads the flushes, and a flush zeroes the counters: flush once a day so
   // what arrived stays readable on the admin port.
   flushInterval: 24 * 3600 * 1000,
-})
+});

@@ -3,7 +3,16 @@
  * (a set of "partition:offset") before its handler returns, and logs each commit.
  * Arguments: <topic> <groupId> <processedKey>.
  */
-import { closeRedis, connectRedis, createRedis, createLogger, KafkajsStreamClient, ok, bytesDecoder, StreamConsumer } from '@mmp/common';
+import {
+  closeRedis,
+  connectRedis,
+  createRedis,
+  createLogger,
+  KafkajsStreamClient,
+  ok,
+  bytesDecoder,
+  StreamConsumer,
+} from '@mmp/common';
 
 const [topic, groupId, processedKey] = process.argv.slice(2);
 const logger = createLogger('consumer-child', 'warn');

@@ -108,7 +108,11 @@ describe('StreamConsumer on the real Kafka', () => {
     const consumer = consumerOf(topic, async (messages) => messages.map(() => ok), { metrics });
     try {
       await consumer.start();
-      await waitFor('processed count in StatsD', async () => (await statsdValue('counters', 'mmp.test.consumer.processed', { group: consumer.groupId })) === 3, 20_000);
+      await waitFor(
+        'processed count in StatsD',
+        async () => (await statsdValue('counters', 'mmp.test.consumer.processed', { group: consumer.groupId })) === 3,
+        20_000,
+      );
       for (const partition of ['0', '1']) {
         await waitFor(
           `lag gauge of partition ${partition} in StatsD`,
@@ -117,7 +121,9 @@ describe('StreamConsumer on the real Kafka', () => {
         );
       }
       const timers = await statsdNames('timers');
-      assert.ok(timers.some((name) => name.startsWith('mmp.test.consumer.batch_ms;') && name.includes(`group=${consumer.groupId}`)));
+      assert.ok(
+        timers.some((name) => name.startsWith('mmp.test.consumer.batch_ms;') && name.includes(`group=${consumer.groupId}`)),
+      );
     } finally {
       await consumer.stop();
       await metrics.close();
@@ -126,7 +132,10 @@ describe('StreamConsumer on the real Kafka', () => {
 
   it('finishes and commits the slice in flight on stop, then leaves the group within 10 s', async () => {
     const topic = await createTopic(1);
-    await produce(topic, Array.from({ length: 20 }, (_, index) => item(`s-${index}`, 0)));
+    await produce(
+      topic,
+      Array.from({ length: 20 }, (_, index) => item(`s-${index}`, 0)),
+    );
     let release!: () => void;
     const entered = new Promise<void>((resolve) => (release = resolve));
     const processed: string[] = [];
@@ -155,7 +164,11 @@ describe('StreamConsumer on the real Kafka', () => {
 
     const groupId = uniqueId('replay');
     const firstPass: string[] = [];
-    const first = consumerOf(topic, async (messages) => (firstPass.push(...messages.map((m) => m.value.id)), messages.map(() => ok)), { groupId });
+    const first = consumerOf(
+      topic,
+      async (messages) => (firstPass.push(...messages.map((m) => m.value.id)), messages.map(() => ok)),
+      { groupId },
+    );
     await first.start();
     await waitFor('first pass', () => firstPass.length === 11);
     await waitFor('first pass committed', () => allCommitted(groupId, topic));
@@ -169,7 +182,11 @@ describe('StreamConsumer on the real Kafka', () => {
       await admin.disconnect();
     }
     const secondPass: string[] = [];
-    const second = consumerOf(topic, async (messages) => (secondPass.push(...messages.map((m) => m.value.id)), messages.map(() => ok)), { groupId });
+    const second = consumerOf(
+      topic,
+      async (messages) => (secondPass.push(...messages.map((m) => m.value.id)), messages.map(() => ok)),
+      { groupId },
+    );
     await second.start();
     await waitFor('replay committed', async () => secondPass.length >= 5 && (await allCommitted(groupId, topic)));
     assert.deepEqual(secondPass.sort(), late.map((record) => record.key).sort());
@@ -254,13 +271,19 @@ describe('StreamConsumer while a dependency is down', () => {
       },
       { criticalAfterMs: 60_000 },
     );
-    await produce(topic, Array.from({ length: 10 }, (_, index) => item(`before-${index}`, index % 2)));
+    await produce(
+      topic,
+      Array.from({ length: 10 }, (_, index) => item(`before-${index}`, index % 2)),
+    );
     await consumer.start();
     await waitFor('first messages processed', async () => (await redis.sCard(setKey)) === 10);
 
     await infra('stop', 'redis');
     try {
-      await produce(topic, Array.from({ length: 10 }, (_, index) => item(`during-${index}`, index % 2)));
+      await produce(
+        topic,
+        Array.from({ length: 10 }, (_, index) => item(`during-${index}`, index % 2)),
+      );
       await waitFor('health warning while Redis is down', () => consumer.check().status === 'warning', 20_000);
       await new Promise((resolve) => setTimeout(resolve, 10_000));
       assert.equal(consumer.check().status, 'warning', 'still retrying, not critical, within the limit');
@@ -273,7 +296,11 @@ describe('StreamConsumer while a dependency is down', () => {
     await waitFor('committed to the end', () => allCommitted(consumer.groupId, topic), 30_000);
     await waitFor('health passing again', () => consumer.check().status === 'passing', 10_000);
     const dlqEnds = await endOffsets(`${topic}.dlq`);
-    assert.equal([...dlqEnds.values()].reduce((sum, offset) => sum + offset, 0n), 0n, 'nothing went to the DLQ for an outage');
+    assert.equal(
+      [...dlqEnds.values()].reduce((sum, offset) => sum + offset, 0n),
+      0n,
+      'nothing went to the DLQ for an outage',
+    );
     await redis.del(setKey);
   });
 });
@@ -283,7 +310,10 @@ describe('StreamConsumer in a group of two', () => {
     const topic = await createTopic(6);
     const groupId = uniqueId('pair');
     const total = 1800;
-    await produce(topic, Array.from({ length: total }, (_, index) => item(`r-${index}`, index % 6)));
+    await produce(
+      topic,
+      Array.from({ length: total }, (_, index) => item(`r-${index}`, index % 6)),
+    );
     const processed = new Set<string>();
     const foreignCommits: string[] = [];
     const make = (name: string) => {
@@ -311,7 +341,11 @@ describe('StreamConsumer in a group of two', () => {
     await waitFor('the first member under way', () => processed.size >= 100, 30_000);
     const second = make('second');
     await second.start();
-    await waitFor('both members own partitions', () => first.assignedPartitions().size > 0 && second.assignedPartitions().size > 0, 30_000);
+    await waitFor(
+      'both members own partitions',
+      () => first.assignedPartitions().size > 0 && second.assignedPartitions().size > 0,
+      30_000,
+    );
     await waitFor(`all ${total} processed (have ${processed.size})`, () => processed.size === total, 60_000);
     await waitFor('committed to the end', () => allCommitted(groupId, topic), 30_000);
     assert.deepEqual(foreignCommits, []);
@@ -338,7 +372,10 @@ describe('StreamConsumer in a group of two', () => {
       await Promise.all([first.start(), second.start()]);
       await waitFor(
         'both members own partitions',
-        () => first.assignedPartitions().size > 0 && second.assignedPartitions().size > 0 && first.assignedPartitions().size + second.assignedPartitions().size === 4,
+        () =>
+          first.assignedPartitions().size > 0 &&
+          second.assignedPartitions().size > 0 &&
+          first.assignedPartitions().size + second.assignedPartitions().size === 4,
         30_000,
       );
       const T = 2_000_000;

@@ -10,7 +10,9 @@ const children: ChildProcess[] = [];
 after(() => children.forEach((child) => child.kill('SIGKILL')));
 
 function startChild(topic: string, groupId: string, processedKey: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [resolve(__dirname, 'consumer-child.js'), topic, groupId, processedKey], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [resolve(__dirname, 'consumer-child.js'), topic, groupId, processedKey], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
@@ -42,7 +44,10 @@ it('kill -9 mid-batch: after a restart every message is processed at least once,
     const processed = new Set(await redis.sMembers(processedKey));
     for (const [partition, offset] of committedAtCrash) {
       for (let next = 0n; next < offset; next++) {
-        assert.ok(processed.has(`${partition}:${next}`), `offset ${next} of partition ${partition} committed but never processed`);
+        assert.ok(
+          processed.has(`${partition}:${next}`),
+          `offset ${next} of partition ${partition} committed but never processed`,
+        );
       }
     }
 

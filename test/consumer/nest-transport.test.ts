@@ -59,7 +59,15 @@ it('a Nest @EventPattern handler gets whole batches through StreamTransport; a t
     {
       service: 'aggregates',
       module: () => ProbeModule,
-      transports: (context) => [new StreamTransport(context, { groupId, topic, pattern: 'probe', decoder: jsonDecoder(itemSchema), backoff: { initialMs: 100, maxMs: 500 } })],
+      transports: (context) => [
+        new StreamTransport(context, {
+          groupId,
+          topic,
+          pattern: 'probe',
+          decoder: jsonDecoder(itemSchema),
+          backoff: { initialMs: 100, maxMs: 500 },
+        }),
+      ],
     },
     { ...process.env, PORT: '0', LOG_LEVEL: 'silent' },
   );

@@ -14,7 +14,10 @@ describe('apps registry (Consul KV)', () => {
     await waitFor('the new app', () => registry.get(record.app_id)?.sdk_key === record.sdk_key, 5000);
     assert.equal(registry.get(record.app_id)?.click_lookback_hours, 168);
 
-    await fetch(`${CONSUL}/v1/kv/mmp/apps/${record.app_id}`, { method: 'PUT', body: JSON.stringify({ ...record, sdk_key: 'k_changed' }) });
+    await fetch(`${CONSUL}/v1/kv/mmp/apps/${record.app_id}`, {
+      method: 'PUT',
+      body: JSON.stringify({ ...record, sdk_key: 'k_changed' }),
+    });
     await waitFor('the changed key', () => registry.get(record.app_id)?.sdk_key === 'k_changed', 5000);
 
     await deleteApp(record.app_id);

@@ -19,7 +19,11 @@ describe('every service registers, passes, reports metrics and leaves on SIGTERM
       const instance = await startServiceProcess(service, { SERVICE_VERSION: version, LOG_LEVEL: 'warn' });
       started.push(instance);
 
-      await waitFor(`${service} passing in Consul`, async () => (await instanceStatus(service, instance.instanceId)) === 'passing', 30_000);
+      await waitFor(
+        `${service} passing in Consul`,
+        async () => (await instanceStatus(service, instance.instanceId)) === 'passing',
+        30_000,
+      );
       const entry = (await consulHealth(service)).find((candidate) => candidate.Service.ID === instance.instanceId)!;
       assert.equal(entry.Service.Port, instance.port, 'registers the port it really got');
       assert.equal(entry.Service.Address, '127.0.0.1');
@@ -36,12 +40,17 @@ describe('every service registers, passes, reports metrics and leaves on SIGTERM
       assert.equal(body.checks.kafka.status, 'passing');
 
       for (const gauge of ['process.rss_bytes', 'process.heap_used_bytes', 'process.event_loop_lag_ms']) {
-        await waitFor(`mmp.${service}.${gauge} at StatsD`, async () => (await statsdValue('gauges', `mmp.${service}.${gauge}`)) !== undefined, 15_000);
+        await waitFor(
+          `mmp.${service}.${gauge} at StatsD`,
+          async () => (await statsdValue('gauges', `mmp.${service}.${gauge}`)) !== undefined,
+          15_000,
+        );
       }
       // The Etsy daemon keeps tags graphite-safe: the route /health arrives as -health.
       await waitFor(
         `mmp.${service}.http.requests for /health at StatsD`,
-        async () => ((await statsdValue('counters', `mmp.${service}.http.requests`, { route: '-health', status: '200' })) ?? 0) > 0,
+        async () =>
+          ((await statsdValue('counters', `mmp.${service}.http.requests`, { route: '-health', status: '200' })) ?? 0) > 0,
         15_000,
       );
 
@@ -76,8 +85,15 @@ describe('health follows the dependencies', () => {
     try {
       await waitFor('passing', async () => (await instanceStatus('aggregates', instance.instanceId)) === 'passing', 30_000);
       await infra('stop', 'redis');
-      await waitFor('critical while Redis is down', async () => (await instanceStatus('aggregates', instance.instanceId)) === 'critical', 20_000);
-      const body = (await (await fetch(`${instance.url}/health`)).json()) as { status: string; checks: Record<string, { status: string }> };
+      await waitFor(
+        'critical while Redis is down',
+        async () => (await instanceStatus('aggregates', instance.instanceId)) === 'critical',
+        20_000,
+      );
+      const body = (await (await fetch(`${instance.url}/health`)).json()) as {
+        status: string;
+        checks: Record<string, { status: string }>;
+      };
       assert.equal(body.status, 'critical');
       assert.equal(body.checks.redis.status, 'critical', 'names the failing dependency');
     } finally {
@@ -93,7 +109,11 @@ describe('health follows the dependencies', () => {
     try {
       await waitFor('passing', async () => (await instanceStatus('raw-reports', instance.instanceId)) === 'passing', 30_000);
       await infra('stop', 'kafka');
-      await waitFor('critical while Kafka is down', async () => (await instanceStatus('raw-reports', instance.instanceId)) === 'critical', 20_000);
+      await waitFor(
+        'critical while Kafka is down',
+        async () => (await instanceStatus('raw-reports', instance.instanceId)) === 'critical',
+        20_000,
+      );
       const body = (await (await fetch(`${instance.url}/health`)).json()) as { checks: Record<string, { status: string }> };
       assert.equal(body.checks.kafka.status, 'critical');
     } finally {

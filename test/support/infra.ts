@@ -13,7 +13,10 @@ export const REDIS_URL = 'redis://127.0.0.1:6379';
 const run = promisify(execFile);
 
 /** Stops or starts one part of the real infrastructure through the project's own script. */
-export async function infra(action: 'start' | 'stop' | 'restart', component: 'kafka' | 'consul' | 'redis' | 'statsd'): Promise<void> {
+export async function infra(
+  action: 'start' | 'stop' | 'restart',
+  component: 'kafka' | 'consul' | 'redis' | 'statsd',
+): Promise<void> {
   await run('bash', [resolve(ROOT, 'infra/infra.sh'), action, component], { cwd: ROOT, timeout: 180_000 });
 }
 
@@ -42,7 +45,9 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`,
+      );
     }
     await new Promise((done) => setTimeout(done, intervalMs));
   }

@@ -31,7 +31,11 @@ export async function statsdNames(command: AdminCommand): Promise<string[]> {
 }
 
 /** The value of a counter or gauge whose name starts with the prefix and carries every tag. */
-export async function statsdValue(command: 'counters' | 'gauges', name: string, tags: Record<string, string> = {}): Promise<number | undefined> {
+export async function statsdValue(
+  command: 'counters' | 'gauges',
+  name: string,
+  tags: Record<string, string> = {},
+): Promise<number | undefined> {
   const text = await statsdAdmin(command);
   let total: number | undefined;
   for (const match of text.matchAll(/'([^']+)'\s*:\s*(-?[\d.e+]+)/g)) {

@@ -51,6 +51,9 @@ describe('loadConfig', () => {
     const shape = { SPOOL_MAX_BYTES: z.coerce.number().int().positive().default(1024) };
     assert.equal(loadConfig('ingest', {}, shape).own.SPOOL_MAX_BYTES, 1024);
     assert.equal(loadConfig('ingest', { SPOOL_MAX_BYTES: '5' }, shape).own.SPOOL_MAX_BYTES, 5);
-    assert.throws(() => loadConfig('ingest', { SPOOL_MAX_BYTES: '-1', PORT: 'x' }, shape), /SPOOL_MAX_BYTES.*|PORT.*SPOOL_MAX_BYTES/);
+    assert.throws(
+      () => loadConfig('ingest', { SPOOL_MAX_BYTES: '-1', PORT: 'x' }, shape),
+      /SPOOL_MAX_BYTES.*|PORT.*SPOOL_MAX_BYTES/,
+    );
   });
 });

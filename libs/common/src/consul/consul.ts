@@ -105,7 +105,10 @@ export class AppsRegistry extends EventEmitter {
       if (!appId || entry.Value === null) continue;
       const parsed = parseAppRecord(entry.Value);
       if (!parsed.success || parsed.data.app_id !== appId) {
-        this.logger.warn({ key: entry.Key, problem: parsed.success ? 'app_id differs from the key' : parsed.error }, 'ignoring app entry');
+        this.logger.warn(
+          { key: entry.Key, problem: parsed.success ? 'app_id differs from the key' : parsed.error },
+          'ignoring app entry',
+        );
         continue;
       }
       next.set(appId, parsed.data);

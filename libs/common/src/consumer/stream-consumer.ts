@@ -115,16 +115,23 @@ export class StreamConsumer<T> {
       this.crashed = error;
       this.options.logger.error({ err: error.message, group: this.options.groupId }, 'consumer crashed and will not restart');
     });
-    await Promise.all([this.consumer.connect(), this.admin.connect(), this.ownsProducer ? this.dlqProducer.connect() : undefined]);
+    await Promise.all([
+      this.consumer.connect(),
+      this.admin.connect(),
+      this.ownsProducer ? this.dlqProducer.connect() : undefined,
+    ]);
     await this.consumer.subscribe([this.options.topic]);
     await this.consumer.run({
       concurrency: this.options.concurrency ?? 3,
       eachBatch: (batch, context) => this.onBatch(batch, context),
     });
     this.started = true;
-    this.lagTimer = setInterval(() => {
-      this.lagTick ??= this.measureLag().finally(() => (this.lagTick = undefined));
-    }, this.options.lagIntervalMs ?? (this.options.watermark ? 1000 : 5000));
+    this.lagTimer = setInterval(
+      () => {
+        this.lagTick ??= this.measureLag().finally(() => (this.lagTick = undefined));
+      },
+      this.options.lagIntervalMs ?? (this.options.watermark ? 1000 : 5000),
+    );
     this.lagTimer.unref();
   }
 
@@ -137,7 +144,9 @@ export class StreamConsumer<T> {
     // kafkajs' disconnect does not wait for eachBatch calls in progress; we do.
     await Promise.allSettled([...this.inFlight]);
     await this.lagTick?.catch(() => undefined);
-    await this.consumer.disconnect().catch((error) => this.options.logger.warn({ err: error.message }, 'consumer disconnect failed'));
+    await this.consumer
+      .disconnect()
+      .catch((error) => this.options.logger.warn({ err: error.message }, 'consumer disconnect failed'));
     await this.admin.disconnect().catch(() => undefined);
     if (this.ownsProducer) await this.dlqProducer.disconnect().catch(() => undefined);
   }
@@ -148,7 +157,7 @@ export class StreamConsumer<T> {
     for (const partition of [...this.positions.keys()]) if (!this.assigned.has(partition)) this.positions.delete(partition);
     // A partition that moved to another member is that member's to retry now.
     const gone = [...this.failing.keys()].filter((partition) => !this.assigned.has(partition));
-    for (const partition of gone) clearTimeout(this.failing.get(partition)?.resumeTimer), this.failing.delete(partition);
+    for (const partition of gone) (clearTimeout(this.failing.get(partition)?.resumeTimer), this.failing.delete(partition));
     if (gone.length > 0) this.consumer.resume([{ topic: this.options.topic, partitions: gone }]);
     this.lastProgressAt = Date.now();
     const stillPaused = mine.filter((partition) => this.failing.get(partition)?.resumeTimer);
@@ -190,7 +199,9 @@ export class StreamConsumer<T> {
     try {
       const outcomes = messages.length > 0 ? await this.options.handler(messages, { topic, partition }) : [];
       if (!Array.isArray(outcomes) || outcomes.length !== messages.length) {
-        throw new Error(`handler returned ${Array.isArray(outcomes) ? outcomes.length : typeof outcomes} outcomes for ${messages.length} messages`);
+        throw new Error(
+          `handler returned ${Array.isArray(outcomes) ? outcomes.length : typeof outcomes} outcomes for ${messages.length} messages`,
+        );
       }
       outcomes.forEach((outcome, index) => {
         if (outcome.kind === 'dlq') deadLetters.push(deadLetterOf(messages[index].record, outcome.reason));
@@ -230,7 +241,9 @@ export class StreamConsumer<T> {
     if (watermark && messages.length > 0) {
       let latest = -Infinity;
       for (const message of messages) latest = Math.max(latest, watermark.eventTimeOf(message.value));
-      await watermark.store.record(partition, latest, null).catch((error) => this.options.logger.warn({ err: error.message }, 'watermark update failed'));
+      await watermark.store
+        .record(partition, latest, null)
+        .catch((error) => this.options.logger.warn({ err: error.message }, 'watermark update failed'));
     }
     return true;
   }
@@ -251,7 +264,10 @@ export class StreamConsumer<T> {
     state.resumeTimer.unref();
     this.options.observer?.failed?.(partition, error);
     if (state.attempts === 1 || state.attempts % 10 === 0) {
-      this.options.logger.warn({ partition, attempts: state.attempts, retryInMs: delay, err: state.lastError }, 'handler failed; partition paused');
+      this.options.logger.warn(
+        { partition, attempts: state.attempts, retryInMs: delay, err: state.lastError },
+        'handler failed; partition paused',
+      );
     }
   }
 
@@ -278,10 +294,15 @@ export class StreamConsumer<T> {
         const position = maxBig(this.positions.get(partition) ?? -1n, committedOf.get(partition) ?? -1n);
         const lag = position < 0n ? end : maxBig(0n, end - position);
         this.lagByPartition.set(partition, lag);
-        this.options.metrics?.gauge('consumer.lag', Number(lag), { topic: this.options.topic, group: this.options.groupId, partition });
+        this.options.metrics?.gauge('consumer.lag', Number(lag), {
+          topic: this.options.topic,
+          group: this.options.groupId,
+          partition,
+        });
         if (lag === 0n && !this.failing.has(partition)) atEnd.push(partition);
       }
-      for (const partition of [...this.lagByPartition.keys()]) if (!this.assigned.has(partition)) this.lagByPartition.delete(partition);
+      for (const partition of [...this.lagByPartition.keys()])
+        if (!this.assigned.has(partition)) this.lagByPartition.delete(partition);
       if ([...this.lagByPartition.values()].every((lag) => lag === 0n)) this.lastProgressAt = Date.now();
       // Everything written before observedAt has been consumed on these partitions.
       const watermark = this.options.watermark;

@@ -53,7 +53,9 @@ export class StreamTransport<T> extends Server implements CustomTransportStrateg
       health: this.fleet.health,
       handler: async (messages, source) => {
         const context = new StreamContext([source.topic, source.partition, this.options.groupId]);
-        const outcomes = await lastValueFrom(this.transformToObservable(await handler(messages, context)), { defaultValue: undefined });
+        const outcomes = await lastValueFrom(this.transformToObservable(await handler(messages, context)), {
+          defaultValue: undefined,
+        });
         return outcomes as Outcome[];
       },
     });

@@ -7,11 +7,31 @@ const marks = (entries: [number, Partial<PartitionMark>][]) =>
 
 describe('allPassed', () => {
   it('is true when every partition has consumed an event at or past the time', () => {
-    assert.equal(allPassed(marks([[0, { eventTimeMs: 100 }], [1, { eventTimeMs: 150 }]]), 100, 2), true);
+    assert.equal(
+      allPassed(
+        marks([
+          [0, { eventTimeMs: 100 }],
+          [1, { eventTimeMs: 150 }],
+        ]),
+        100,
+        2,
+      ),
+      true,
+    );
   });
 
   it('is false while one partition is behind and not at its end', () => {
-    assert.equal(allPassed(marks([[0, { eventTimeMs: 200 }], [1, { eventTimeMs: 99 }]]), 100, 2), false);
+    assert.equal(
+      allPassed(
+        marks([
+          [0, { eventTimeMs: 200 }],
+          [1, { eventTimeMs: 99 }],
+        ]),
+        100,
+        2,
+      ),
+      false,
+    );
   });
 
   it('is false while a partition has no mark at all', () => {
@@ -19,31 +39,93 @@ describe('allPassed', () => {
   });
 
   it('counts only partitions 0..n-1', () => {
-    assert.equal(allPassed(marks([[0, { eventTimeMs: 200 }], [5, { eventTimeMs: 1 }]]), 100, 1), true);
+    assert.equal(
+      allPassed(
+        marks([
+          [0, { eventTimeMs: 200 }],
+          [5, { eventTimeMs: 1 }],
+        ]),
+        100,
+        1,
+      ),
+      true,
+    );
   });
 
   it('lets a partition behind in event time pass when it was at its end at or after the time', () => {
-    assert.equal(allPassed(marks([[0, { eventTimeMs: 200 }], [1, { eventTimeMs: 10, endMs: 100 }]]), 100, 2), true);
-    assert.equal(allPassed(marks([[0, { eventTimeMs: 200 }], [1, { endMs: 150 }]]), 100, 2), true);
+    assert.equal(
+      allPassed(
+        marks([
+          [0, { eventTimeMs: 200 }],
+          [1, { eventTimeMs: 10, endMs: 100 }],
+        ]),
+        100,
+        2,
+      ),
+      true,
+    );
+    assert.equal(
+      allPassed(
+        marks([
+          [0, { eventTimeMs: 200 }],
+          [1, { endMs: 150 }],
+        ]),
+        100,
+        2,
+      ),
+      true,
+    );
   });
 
   it('does not let an end reported before the time vouch for it', () => {
-    assert.equal(allPassed(marks([[0, { eventTimeMs: 200 }], [1, { endMs: 99 }]]), 100, 2), false);
+    assert.equal(
+      allPassed(
+        marks([
+          [0, { eventTimeMs: 200 }],
+          [1, { endMs: 99 }],
+        ]),
+        100,
+        2,
+      ),
+      false,
+    );
   });
 });
 
 describe('lowWatermark', () => {
   it('is the time every partition has passed', () => {
-    assert.equal(lowWatermark(marks([[0, { eventTimeMs: 300 }], [1, { eventTimeMs: 100, endMs: 250 }]]), 2), 250);
+    assert.equal(
+      lowWatermark(
+        marks([
+          [0, { eventTimeMs: 300 }],
+          [1, { eventTimeMs: 100, endMs: 250 }],
+        ]),
+        2,
+      ),
+      250,
+    );
   });
 
   it('is null until every partition has a mark', () => {
     assert.equal(lowWatermark(marks([[0, { eventTimeMs: 300 }]]), 2), null);
-    assert.equal(lowWatermark(marks([[0, { eventTimeMs: 300 }], [1, {}]]), 2), null);
+    assert.equal(
+      lowWatermark(
+        marks([
+          [0, { eventTimeMs: 300 }],
+          [1, {}],
+        ]),
+        2,
+      ),
+      null,
+    );
   });
 
   it('agrees with allPassed at and just after it', () => {
-    const sample = marks([[0, { eventTimeMs: 500 }], [1, { endMs: 420 }], [2, { eventTimeMs: 430, endMs: 10 }]]);
+    const sample = marks([
+      [0, { eventTimeMs: 500 }],
+      [1, { endMs: 420 }],
+      [2, { eventTimeMs: 430, endMs: 10 }],
+    ]);
     const low = lowWatermark(sample, 3)!;
     assert.equal(allPassed(sample, low, 3), true);
     assert.equal(allPassed(sample, low + 1, 3), false);

@@ -9,8 +9,18 @@ export const appRecordSchema = z.object({
   sdk_key: z.string().min(1),
   api_token_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex sha256 of the API token'),
   store_url: z.string().url().nullable().optional(),
-  click_lookback_hours: z.number().int().positive().max(24 * 90).default(168),
-  probabilistic_lookback_hours: z.number().int().positive().max(24 * 90).default(24),
+  click_lookback_hours: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 90)
+    .default(168),
+  probabilistic_lookback_hours: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 90)
+    .default(24),
 });
 
 export type AppRecord = z.infer<typeof appRecordSchema>;

@@ -22,7 +22,10 @@ export class HealthRegistry {
       [...this.checks].map(async ([name, check]) => [name, await withTimeout(check, timeoutMs)] as const),
     );
     const checks = Object.fromEntries(entries);
-    const status = entries.reduce<HealthStatus>((worst, [, result]) => (rank[result.status] > rank[worst] ? result.status : worst), 'passing');
+    const status = entries.reduce<HealthStatus>(
+      (worst, [, result]) => (rank[result.status] > rank[worst] ? result.status : worst),
+      'passing',
+    );
     return { status, checks };
   }
 }

@@ -1,4 +1,12 @@
-import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Consumer, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Consumer,
+  type KafkaMessage,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from '../logging/logger';
 import type {
   IncomingRecord,
@@ -60,7 +68,9 @@ export class KafkajsStreamClient implements StreamClient {
       // murmur2 of the key, as the Java client does (kafkajs' v2 default, named to silence its warning).
       createPartitioner: Partitioners.DefaultPartitioner,
       ...(idempotent ? { maxInFlightRequests: 5 } : {}),
-      ...(options.retries !== undefined ? { retry: { retries: options.retries, initialRetryTime: 200, maxRetryTime: 2000 } } : {}),
+      ...(options.retries !== undefined
+        ? { retry: { retries: options.retries, initialRetryTime: 200, maxRetryTime: 2000 } }
+        : {}),
     });
     return new KafkajsProducer(producer, options.requestTimeoutMs ?? 30000);
   }
@@ -250,7 +260,10 @@ class KafkajsAdmin implements StreamAdmin {
   }
 
   async resetOffsetsToTime(groupId: string, topic: string, timestampMs: number): Promise<PartitionOffset[]> {
-    const [byTime, ends] = await Promise.all([this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs), this.endOffsets(topic)]);
+    const [byTime, ends] = await Promise.all([
+      this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs),
+      this.endOffsets(topic),
+    ]);
     const endOf = new Map(ends.map((end) => [end.partition, end.offset]));
     // -1: nothing at or after the time on that partition, so the group starts at its end.
     const partitions = byTime

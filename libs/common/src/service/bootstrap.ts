@@ -85,7 +85,8 @@ export async function bootstrapService<Shape extends z.ZodRawShape = Record<neve
   const fastify = app.getHttpAdapter().getInstance();
   installRequestMetrics(fastify, metrics);
   app.useGlobalFilters(new JsonErrorFilter(logger));
-  for (const strategy of definition.transports?.(context) ?? []) app.connectMicroservice({ strategy }, { inheritAppConfig: true });
+  for (const strategy of definition.transports?.(context) ?? [])
+    app.connectMicroservice({ strategy }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   await app.listen(config.port, config.bindAddress);
   const port = (app.getHttpServer().address() as AddressInfo).port;
@@ -119,7 +120,8 @@ export async function bootstrapService<Shape extends z.ZodRawShape = Record<neve
   const stop = () =>
     (stopped ??= (async () => {
       stopping = true;
-      if (await registered) await agent.deregister(registration.id).catch((error) => logger.warn({ err: error.message }, 'deregistration failed'));
+      if (await registered)
+        await agent.deregister(registration.id).catch((error) => logger.warn({ err: error.message }, 'deregistration failed'));
       await app.close();
       apps.stop();
       await closeRedis(redis);
