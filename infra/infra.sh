@@ -174,7 +174,13 @@ case $cmd in
   down) for c in kafka consul statsd redis; do stop "$c"; done ;;
   status) status ;;
   start) port_of "${2:-}" >/dev/null; "provision_$2"; mkdir -p "$RUN"; start "$2" ;;
-  stop) port_of "${2:-}" >/dev/null; stop "$2" ;;
+  stop)
+    port_of "${2:-}" >/dev/null
+    # Tests stop a part to see what happens; one started elsewhere would silently stay up.
+    if [ ! -f "$RUN/$2.pid" ] && answers "$(port_of "$2")"; then
+      die "$2 answers on $(port_of "$2") but was not started from $ROOT; stop it where it was started"
+    fi
+    stop "$2" ;;
   restart) port_of "${2:-}" >/dev/null; stop "$2"; start "$2" ;;
   *) echo "usage: infra.sh provision | up | down | status | start|stop|restart <kafka|consul|redis|statsd>" >&2; exit 2 ;;
 esac
