@@ -1,19 +1,10 @@
-import {
-  bootstrapService,
-  createLogger,
-  KafkajsStreamClient,
-  TOPICS,
-  type GroupConsumer,
-  type RawEvent,
-  type RunningService,
-} from '@mmp/common';
+import { bootstrapService, TOPICS, type GroupConsumer, type RawEvent, type RunningService } from '@mmp/common';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IngestService, type IngestConfig } from '@mmp/ingest';
-import { KAFKA_BROKERS, uniqueId, waitFor } from '../support/infra';
-
-process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+import { uniqueId, waitFor } from '../support/infra';
+import { testClient } from '../support/kafka';
 
 export type RunningIngest = RunningService<IngestConfig>;
 
@@ -44,11 +35,7 @@ export interface ReadEvent {
 export class RawTopicReader {
   private readonly byApp = new Map<string, ReadEvent[]>();
   private consumer?: GroupConsumer;
-  private readonly client = new KafkajsStreamClient({
-    brokers: KAFKA_BROKERS,
-    clientId: uniqueId('ingest-test-reader'),
-    logger: createLogger('ingest-test', 'error'),
-  });
+  private readonly client = testClient(uniqueId('ingest-test-reader'));
 
   static async start(fromMs: number): Promise<RawTopicReader> {
     const reader = new RawTopicReader();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger, FLEET_TOPICS, KafkajsStreamClient, type ServiceName } from '@mmp/common';
+import { FLEET_TOPICS, type ServiceName } from '@mmp/common';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { consulUrl } from './consul/consul';
@@ -22,6 +22,7 @@ import { FleetRunner, type RunningInstance } from './runner/runner';
 import { demoApp, DEMO_APP_ID, seed, shellExports } from './seed/seed';
 import { banner } from './runner/banner';
 import { replayGroup } from './replay/replay';
+import { withKafkaAdmin } from './kafka-admin';
 
 const say = (line: string): void => void console.error(`[fleet] ${line}`);
 
@@ -46,20 +47,10 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<n
   topics: {
     summary: 'create the topics of contracts §4 that do not exist yet',
     async run() {
-      const logger = createLogger('fleet', 'warn');
-      const admin = new KafkajsStreamClient({
-        brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-        clientId: 'fleet',
-        logger,
-      }).admin();
-      await admin.connect();
-      try {
+      await withKafkaAdmin(async (admin) => {
         await admin.ensureTopics(FLEET_TOPICS);
-        for (const spec of FLEET_TOPICS)
-          console.error(`[fleet] topic ${spec.topic}: ${await admin.partitionCount(spec.topic)} partitions`);
-      } finally {
-        await admin.disconnect();
-      }
+        for (const spec of FLEET_TOPICS) say(`topic ${spec.topic}: ${await admin.partitionCount(spec.topic)} partitions`);
+      });
     },
   },
 
@@ -210,8 +201,7 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<n
       });
       if (!values.group || !values.topic || !values.from)
         throw new Error('usage: fleet replay --group G --topic T --from 2026-11-22T10:00:00Z');
-      const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-      const offsets = await replayGroup({ groupId: values.group, topic: values.topic, from: values.from, brokers });
+      const offsets = await replayGroup({ groupId: values.group, topic: values.topic, from: values.from });
       for (const { partition, offset } of offsets) say(`${values.topic}[${partition}] -> ${offset}`);
       say(`group ${values.group} will read ${values.topic} from ${values.from} when it starts`);
     },

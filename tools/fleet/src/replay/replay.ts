@@ -1,10 +1,10 @@
-import { createLogger, KafkajsStreamClient, replayFrom, type PartitionOffset } from '@mmp/common';
+import { replayFrom, type PartitionOffset } from '@mmp/common';
+import { withKafkaAdmin } from '../kafka-admin';
 
 export interface ReplayRequest {
   groupId: string;
   topic: string;
   from: string;
-  brokers: string[];
 }
 
 /** Reads `--from` as an RFC 3339 time or epoch milliseconds. */
@@ -17,17 +17,7 @@ export function replayTime(from: string): number {
 }
 
 /** Moves a stopped group to the first message at or after the time on every partition. */
-export async function replayGroup(request: ReplayRequest): Promise<PartitionOffset[]> {
+export function replayGroup(request: ReplayRequest): Promise<PartitionOffset[]> {
   const timestamp = replayTime(request.from);
-  const admin = new KafkajsStreamClient({
-    brokers: request.brokers,
-    clientId: 'fleet-replay',
-    logger: createLogger('fleet', 'error'),
-  }).admin();
-  await admin.connect();
-  try {
-    return await replayFrom(admin, request.groupId, request.topic, timestamp);
-  } finally {
-    await admin.disconnect();
-  }
+  return withKafkaAdmin((admin) => replayFrom(admin, request.groupId, request.topic, timestamp));
 }
