@@ -31,16 +31,22 @@ export async function startServiceProcess(
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   let port = 0;
   if (options.waitForStart !== false) {
-    port = await waitFor(
-      `${service} to start`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}:\n${output}`);
-        // The port it registered in Consul is the port it really got (PORT=0).
-        const entry = (await consulHealth(service)).find((candidate) => candidate.Service.ID === instanceId);
-        return entry?.Service.Port;
-      },
-      30_000,
-    );
+    try {
+      port = await waitFor(
+        `${service} to start`,
+        async () => {
+          if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}:\n${output}`);
+          // The port it registered in Consul is the port it really got (PORT=0).
+          const entry = (await consulHealth(service)).find((candidate) => candidate.Service.ID === instanceId);
+          return entry?.Service.Port;
+        },
+        30_000,
+      );
+    } catch (error) {
+      // A service that never came up must not outlive the test that started it.
+      child.kill('SIGKILL');
+      throw error;
+    }
   }
   return {
     child,
