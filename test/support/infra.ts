@@ -4,6 +4,9 @@ import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { AppRecord } from '@mmp/common';
+import { GiveUp, unexpectedExit } from './watched-processes';
+
+export { GiveUp } from './watched-processes';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
 export const CONSUL = 'http://127.0.0.1:8500';
@@ -29,6 +32,10 @@ export function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Polls until the probe returns a value. A probe's ordinary error means "not yet" and is
+ * reported if time runs out; a `GiveUp` error, or the death of a watched process, fails at once.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
@@ -38,10 +45,14 @@ export async function waitFor<T>(
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    // A process the test depends on died: nothing it waits for can happen any more.
+    const died = unexpectedExit();
+    if (died) throw new Error(`gave up waiting for ${what}: ${died}`);
     try {
       const value = await probe();
       if (value !== undefined && value !== false) return value;
     } catch (error) {
+      if (error instanceof GiveUp) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { consulHealth, ROOT, waitFor } from './infra';
+import { consulHealth, GiveUp, ROOT, waitFor } from './infra';
+import { watchProcess } from './watched-processes';
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -35,7 +36,8 @@ export async function startServiceProcess(
       port = await waitFor(
         `${service} to start`,
         async () => {
-          if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}:\n${output}`);
+          if (child.exitCode !== null || child.signalCode !== null)
+            throw new GiveUp(`${service} exited with ${child.exitCode ?? child.signalCode}:\n${output}`);
           // The port it registered in Consul is the port it really got (PORT=0).
           const entry = (await consulHealth(service)).find((candidate) => candidate.Service.ID === instanceId);
           return entry?.Service.Port;
@@ -48,6 +50,7 @@ export async function startServiceProcess(
       throw error;
     }
   }
+  const unwatch = options.waitForStart !== false ? watchProcess(instanceId, child, () => output) : () => undefined;
   return {
     child,
     instanceId,
@@ -56,6 +59,7 @@ export async function startServiceProcess(
     output: () => output,
     async stop(signal = 'SIGTERM') {
       const started = Date.now();
+      unwatch();
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const code = await exited;
       return { code, ms: Date.now() - started };

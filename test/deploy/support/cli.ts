@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ROOT, waitFor } from '../../support/infra';
+import { GiveUp, ROOT, waitFor } from '../../support/infra';
+import { watchProcess } from '../../support/watched-processes';
 
 export const FLEET_CLI = resolve(ROOT, 'tools/fleet/dist/main.js');
 
@@ -48,6 +49,7 @@ export function spawnLong(command: string, args: string[], env: Record<string, s
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const unwatch = watchProcess(`${command} ${args.join(' ')}`, child, () => output);
   return {
     child,
     output: () => output,
@@ -59,7 +61,7 @@ export function spawnLong(command: string, args: string[], env: Record<string, s
           const match = output.match(pattern);
           if (match) return match;
           if (child.exitCode !== null || child.signalCode !== null)
-            throw new Error(`exited with ${child.exitCode ?? child.signalCode} first:\n${output.slice(-4000)}`);
+            throw new GiveUp(`exited with ${child.exitCode ?? child.signalCode} first:\n${output.slice(-4000)}`);
           return undefined;
         },
         timeoutMs,
@@ -67,6 +69,7 @@ export function spawnLong(command: string, args: string[], env: Record<string, s
       ),
     async stop(signal, timeoutMs = 60_000) {
       const started = Date.now();
+      unwatch();
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       const code = await exited;

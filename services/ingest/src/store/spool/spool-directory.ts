@@ -1,6 +1,6 @@
 import type { Logger } from '@mmp/common';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Spool, type SpoolOptions } from './spool';
@@ -142,26 +142,49 @@ async function writeOwner(dir: string, owner: SpoolOwner): Promise<void> {
   await rename(temporary, join(dir, OWNER_FILE));
 }
 
-/** A lock file created exclusively; one left by a dead or stuck process is broken after a while. */
+interface LockHolder {
+  host?: string;
+  pid?: number;
+  at?: number;
+}
+
+/** A holder record that cannot be read or parsed is unknown, and judged by the lock file's age alone. */
+function parseHolder(text: string): LockHolder {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' ? (value as LockHolder) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * A lock file that appears with its content in one step: the holder record is written
+ * to a private file and hard-linked to the lock's name, which fails with EEXIST when the
+ * lock is held. So nobody ever reads a lock file that is empty or half-written (creating
+ * it with `wx` and writing it afterwards let a sibling read it empty). One left by a dead
+ * or stuck process is broken after a while.
+ */
 async function lockRoot(root: string): Promise<() => Promise<void>> {
   const path = join(root, MUTEX_FILE);
+  const mine = join(root, `${MUTEX_FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  await writeFile(mine, JSON.stringify({ host: hostname(), pid: process.pid, at: Date.now() }));
   const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(JSON.stringify({ host: hostname(), pid: process.pid, at: Date.now() }));
-      await handle.close();
-      return () => rm(path, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  try {
+    for (;;) {
+      try {
+        await link(mine, path);
+        return () => rm(path, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = await readFile(path, 'utf8').then(parseHolder, () => ({}) as LockHolder);
+      const deadHolder = holder.host === hostname() && typeof holder.pid === 'number' && !isAlive(holder.pid);
+      if (deadHolder || (await ageOf(path)) > MUTEX_STALE_MS) await rm(path, { force: true });
+      else if (Date.now() > deadline) throw new Error(`the spool root ${root} stays locked by ${MUTEX_FILE}`);
+      else await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const holder = await readFile(path, 'utf8').then(
-      (text) => JSON.parse(text) as { host?: string; pid?: number; at?: number },
-      () => ({}) as { host?: string; pid?: number; at?: number },
-    );
-    const deadHolder = holder.host === hostname() && typeof holder.pid === 'number' && !isAlive(holder.pid);
-    if (deadHolder || (await ageOf(path)) > MUTEX_STALE_MS) await rm(path, { force: true });
-    else if (Date.now() > deadline) throw new Error(`the spool root ${root} stays locked by ${MUTEX_FILE}`);
-    else await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    await rm(mine, { force: true });
   }
 }
