@@ -145,11 +145,12 @@ export class EventWriter {
     return { status: 'passing' };
   }
 
-  /** Why the spool cannot take writes now: it fails, or it is full (until the replay has freed room for what it last refused). */
+  /** Why the spool cannot take writes now: it fails, or it is full (until the replay has freed room for what it last refused, or Kafka takes the writes again). */
   private spoolTrouble(): string | undefined {
     if (this.lastSpoolError) return `the spool fails: ${this.lastSpoolError}`;
     const own = this.directory.own;
-    if (this.refusedBytes > 0 && own.bytes + this.refusedBytes > own.maxBytes)
+    // Only while writes go to the spool: once Kafka takes them again, a full spool refuses nothing.
+    if (this.spooling && this.refusedBytes > 0 && own.bytes + this.refusedBytes > own.maxBytes)
       return `the spool is full (${own.bytes} of ${own.maxBytes} bytes): new events are refused`;
     this.refusedBytes = 0;
     return undefined;
