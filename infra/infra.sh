@@ -2,7 +2,8 @@
 # Local infrastructure for mmp-fleet: Kafka (KRaft), Consul, Redis and StatsD on 127.0.0.1.
 #   infra.sh provision          fetch and build what is missing (cached in ~/.cache/mmp-fleet)
 #   infra.sh up | down | status start everything / stop what `up` started / show each part
-#   infra.sh start|stop|restart <kafka|consul|redis|statsd>   one part (tests use this)
+#   infra.sh start|stop|restart <kafka|consul|redis|statsd|s3>   one part (tests use this)
+# s3 is SeaweedFS (its `weed` binary built with Go), an S3-compatible object store for the raw lake.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,7 +15,10 @@ KAFKA_VERSION=4.1.0
 CONSUL_VERSION=1.22.0
 KAFKA_LIBS=$CACHE/kafka/$KAFKA_VERSION/libs
 CONSUL_BIN=$CACHE/consul/$CONSUL_VERSION/consul
-COMPONENTS=(redis statsd consul kafka)
+# The SeaweedFS revision is pinned in infra/seaweedfs/go.mod; the binary is keyed on it.
+SEAWEEDFS_VERSION=$(sed -n 's#.*github.com/seaweedfs/seaweedfs \(v[^ ]*\).*#\1#p' "$ROOT/infra/seaweedfs/go.mod" | head -n 1)
+WEED_BIN=$CACHE/seaweedfs/$SEAWEEDFS_VERSION/weed
+COMPONENTS=(redis statsd consul kafka s3)
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
@@ -22,7 +26,7 @@ need() { command -v "$1" >/dev/null 2>&1 || die "$1 is missing: $2"; }
 
 port_of() {
   case $1 in
-    kafka) echo 9092 ;; consul) echo 8500 ;; redis) echo 6379 ;; statsd) echo 8126 ;;
+    kafka) echo 9092 ;; consul) echo 8500 ;; redis) echo 6379 ;; statsd) echo 8126 ;; s3) echo 8333 ;;
     *) die "unknown component '$1' (one of: ${COMPONENTS[*]})" ;;
   esac
 }
@@ -50,6 +54,16 @@ provision_consul() {
     GOFLAGS=-mod=readonly GONOSUMDB=github.com/hashicorp/consul \
     go build -trimpath -o "$CONSUL_BIN.tmp" github.com/hashicorp/consul) >&2
   mv "$CONSUL_BIN.tmp" "$CONSUL_BIN"
+}
+
+provision_s3() {
+  [ -x "$WEED_BIN" ] && return
+  need go "install Go 1.26 or later (https://go.dev/dl/)"
+  log "building SeaweedFS $SEAWEEDFS_VERSION with Go (first time only: about 8 to 12 minutes on 2 cores)"
+  mkdir -p "$(dirname "$WEED_BIN")"
+  (cd "$ROOT/infra/seaweedfs" && GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOTOOLCHAIN=local \
+    GOFLAGS=-mod=readonly go build -trimpath -o "$WEED_BIN.tmp" github.com/seaweedfs/seaweedfs/weed) >&2
+  mv "$WEED_BIN.tmp" "$WEED_BIN"
 }
 
 provision_redis() {
@@ -113,6 +127,16 @@ PROPS
       setsid nohup redis-server --bind 127.0.0.1 --port 6379 --dir "$dir" --appendonly yes --appendfsync everysec \
         --save '' --daemonize no --protected-mode yes >"$dir/redis.log" 2>&1 &
       ;;
+    s3)
+      # One process: master, volume server, filer and the S3 gateway, all on 127.0.0.1. The S3
+      # identity comes from the environment (the same variables the raw-reports service reads).
+      mkdir -p "$dir/data"
+      printf '{"identities":[{"name":"mmp","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' \
+        "${S3_ACCESS_KEY_ID:-mmp}" "${S3_SECRET_ACCESS_KEY:-mmp-secret-key}" >"$dir/s3.json"
+      setsid nohup "$WEED_BIN" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$dir/data" -master.port=9333 \
+        -volume.port=8081 -filer -filer.port=8888 -s3 -s3.port=8333 -s3.config="$dir/s3.json" \
+        -master.volumeSizeLimitMB=64 -volume.max=100 -master.telemetry=false >"$dir/seaweedfs.log" 2>&1 &
+      ;;
     statsd)
       setsid nohup node "$ROOT/node_modules/statsd/stats.js" "$ROOT/infra/statsd/config.js" >"$dir/statsd.log" 2>&1 &
       ;;
@@ -173,7 +197,7 @@ cmd=${1:-}
 case $cmd in
   provision) provision ;;
   up) provision; mkdir -p "$RUN"; for c in "${COMPONENTS[@]}"; do start "$c"; done; status ;;
-  down) for c in kafka consul statsd redis; do stop "$c"; done ;;
+  down) for c in kafka consul statsd redis s3; do stop "$c"; done ;;
   status) status ;;
   start) port_of "${2:-}" >/dev/null; "provision_$2"; mkdir -p "$RUN"; start "$2" ;;
   stop)
@@ -184,5 +208,5 @@ case $cmd in
     fi
     stop "$2" ;;
   restart) port_of "${2:-}" >/dev/null; stop "$2"; start "$2" ;;
-  *) echo "usage: infra.sh provision | up | down | status | start|stop|restart <kafka|consul|redis|statsd>" >&2; exit 2 ;;
+  *) echo "usage: infra.sh provision | up | down | status | start|stop|restart <kafka|consul|redis|statsd|s3>" >&2; exit 2 ;;
 esac
