@@ -113,12 +113,11 @@ export async function produceAttributed(events: TestEvent[]): Promise<void> {
 }
 
 /** Waits until the group has committed everything written to the topic so far. */
-export async function waitConsumed(group: string, timeoutMs = 60_000, isAlive?: () => void): Promise<void> {
+export async function waitConsumed(group: string, timeoutMs = 60_000): Promise<void> {
   const ends = await endOffsets(TOPICS.attributed);
   await waitFor(
     `group ${group} to consume ${TOPICS.attributed}`,
     async () => {
-      isAlive?.();
       const committed = await committedOffsets(group, TOPICS.attributed);
       return [...ends].every(([partition, end]) => (committed.get(partition) ?? -1n) >= end);
     },

@@ -13,7 +13,7 @@ async function readAll(store: FsRawStore, name: string): Promise<string[]> {
   const stream = await store.open(folder, name);
   assert.ok(stream);
   const lines: string[] = [];
-  for await (const line of linesOf(stream)) lines.push(line);
+  for await (const block of linesOf(stream)) lines.push(...block);
   return lines;
 }
 
@@ -51,7 +51,7 @@ describe('FsRawStore', () => {
     await store.remove(folder, ['a.jsonl']);
     assert.equal(await store.open(folder, 'a.jsonl'), undefined);
     const lines: string[] = [];
-    for await (const line of linesOf(stream!)) lines.push(line);
+    for await (const block of linesOf(stream!)) lines.push(...block);
     assert.deepEqual(lines, ['{"a":1}']);
   });
 

@@ -93,13 +93,9 @@ export class RawLake {
     return { written, duplicates, expired };
   }
 
-  /** The rows of some days of an app's kind, in time order, each event once; nothing held but one line per segment. */
-  async *read(appId: string, kind: RawKind, days: UtcDay[]): AsyncGenerator<OrderedLine> {
-    for (const day of days) {
-      const streams = await this.openDay({ appId, kind, day });
-      if (streams.length === 0) continue;
-      yield* mergeSegments(streams.map((stream) => linesOf(stream)));
-    }
+  /** The rows of some days of an app's kind, in time order, each event once. */
+  read(appId: string, kind: RawKind, days: UtcDay[]): AsyncGenerator<OrderedLine[]> {
+    return readLake(this.store, appId, kind, days);
   }
 
   /** Merges a day's segments into one, when it has at least `minSegments`. Another instance holding the day's lease skips it. */
@@ -168,23 +164,36 @@ export class RawLake {
     if (expiredDays > 0 || abandoned > 0) this.options.logger.info({ expiredDays, abandoned }, 'lake_maintained');
     return { expiredDays, abandoned };
   }
+}
 
-  /**
-   * Opens every segment of a day before reading any: a compaction that removes one after
-   * this point does not matter (it stays open), and one removed before is noticed here,
-   * so the listing is taken again and the compacted output is read instead.
-   */
-  private async openDay(folder: DayFolder): Promise<Readable[]> {
-    for (let attempt = 0; ; attempt++) {
-      const names = await this.store.list(folder);
-      const streams = await Promise.all(names.map((name) => this.store.open(folder, name)));
-      const open = streams.filter((stream): stream is Readable => stream !== undefined);
-      if (open.length === names.length || attempt >= 5) return open;
-      for (const stream of open) stream.destroy();
-    }
+async function* mapLines(blocks: AsyncIterable<OrderedLine[]>): AsyncGenerator<string> {
+  for await (const block of blocks) {
+    let text = '';
+    for (const row of block) text += `${row.line}\n`;
+    yield text;
   }
 }
 
-async function* mapLines(lines: AsyncIterable<OrderedLine>): AsyncGenerator<string> {
-  for await (const line of lines) yield `${line.line}\n`;
+/** The rows of some days of an app's kind, in time order, each event once; nothing held but one line per segment. */
+export async function* readLake(store: RawStore, appId: string, kind: RawKind, days: UtcDay[]): AsyncGenerator<OrderedLine[]> {
+  for (const day of days) {
+    const streams = await openDay(store, { appId, kind, day });
+    if (streams.length === 0) continue;
+    yield* mergeSegments(streams.map((stream) => linesOf(stream)));
+  }
+}
+
+/**
+ * Opens every segment of a day before reading any: a compaction that removes one after
+ * this point does not matter (it stays open), and one removed before is noticed here,
+ * so the listing is taken again and the compacted output is read instead.
+ */
+async function openDay(store: RawStore, folder: DayFolder): Promise<Readable[]> {
+  for (let attempt = 0; ; attempt++) {
+    const names = await store.list(folder);
+    const streams = await Promise.all(names.map((name) => store.open(folder, name)));
+    const open = streams.filter((stream): stream is Readable => stream !== undefined);
+    if (open.length === names.length || attempt >= 5) return open;
+    for (const stream of open) stream.destroy();
+  }
 }

@@ -9,8 +9,9 @@ const byKey = (a: string, b: string) => (orderOf(a).key < orderOf(b).key ? -1 : 
 
 const lineOf = (ms: number, id: string) => JSON.stringify({ event_id: id, click_time: new Date(ms).toISOString(), ip: null });
 
-async function* iterate(lines: string[]): AsyncGenerator<string> {
-  yield* lines;
+/** A segment read in blocks of up to 3 lines, as a stream gives chunks. */
+async function* iterate(lines: string[]): AsyncGenerator<string[]> {
+  for (let at = 0; at < lines.length; at += 3) yield lines.slice(at, at + 3);
 }
 
 describe('mergeSegments', () => {
@@ -26,7 +27,7 @@ describe('mergeSegments', () => {
           [...new Map(segment.map((e) => [`${e.ms}|${e.id}`, lineOf(Date.UTC(2026, 10, 22) + e.ms, e.id)])).values()].sort(byKey),
         );
         const merged: string[] = [];
-        for await (const line of mergeSegments(sorted.map(iterate))) merged.push(line.line);
+        for await (const block of mergeSegments(sorted.map(iterate))) merged.push(...block.map((line) => line.line));
         const expected = [...new Set(sorted.flat())].sort(byKey);
         assert.deepEqual(merged, expected);
       }),
@@ -35,19 +36,18 @@ describe('mergeSegments', () => {
 
   it('closes every source when the reader stops early', async () => {
     let closed = 0;
-    async function* source(lines: string[]): AsyncGenerator<string> {
+    async function* source(lines: string[]): AsyncGenerator<string[]> {
       try {
-        yield* lines;
+        for (const line of lines) yield [line];
       } finally {
         closed++;
       }
     }
     const t = Date.UTC(2026, 10, 22);
-    const merge = mergeSegments([
-      source([lineOf(t, 'aaaaaaaa'), lineOf(t + 2, 'aaaaaaab')]),
-      source([lineOf(t + 1, 'bbbbbbbb')]),
-    ]);
-    await merge.next();
+    const many = (id: string) => Array.from({ length: 2000 }, (_, at) => lineOf(t + at, `${id}${at}`));
+    const merge = mergeSegments([source(many('aaaaaaaa')), source(many('bbbbbbbb'))]);
+    const first = await merge.next();
+    assert.equal(first.value?.length, 1024);
     await merge.return(undefined);
     assert.equal(closed, 2);
   });
@@ -59,7 +59,7 @@ describe('linesOf', () => {
     const bytes = Buffer.from(text);
     const chunks = [...bytes].map((byte) => Buffer.from([byte]));
     const lines: string[] = [];
-    for await (const line of linesOf(Readable.from(chunks))) lines.push(line);
+    for await (const block of linesOf(Readable.from(chunks))) lines.push(...block);
     assert.deepEqual(lines, ['é'.repeat(10), 'x', '日本', 'last']);
   });
 });

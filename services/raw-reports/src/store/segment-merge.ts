@@ -1,66 +1,86 @@
 import type { Readable } from 'node:stream';
 import { orderOf, type OrderedLine } from '../domain/row-order';
 
-/** The lines of a JSON-lines stream, without their newline; blank lines are skipped. */
-export async function* linesOf(stream: Readable): AsyncGenerator<string> {
+/** Rows handed on per block: per-row promises would cost more than the rows themselves. */
+const BLOCK_ROWS = 1024;
+
+/** The lines of a JSON-lines stream, a block per chunk read, without newlines; blank lines are skipped. */
+export async function* linesOf(stream: Readable): AsyncGenerator<string[]> {
   stream.setEncoding('utf8');
   let rest = '';
   try {
     for await (const chunk of stream as AsyncIterable<string>) {
-      const text = rest + chunk;
-      let start = 0;
-      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-        if (end > start) yield text.slice(start, end);
-        start = end + 1;
-      }
-      rest = text.slice(start);
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop()!;
+      const full = lines.filter((line) => line.length > 0);
+      if (full.length > 0) yield full;
     }
-    if (rest.length > 0) yield rest;
+    if (rest.length > 0) yield [rest];
   } finally {
     stream.destroy();
   }
 }
 
 interface Cursor {
+  lines: string[];
+  at: number;
   current: OrderedLine;
-  source: AsyncIterator<string>;
+  source: AsyncIterator<string[]>;
 }
 
 /**
  * K-way merge of segments already in the lake's order, with a binary heap: memory is one
- * line per segment plus the streams' buffers, whatever their length. Copies of an event
- * (same time and event_id) come out once.
+ * block of lines per segment plus the streams' buffers, whatever their length. Copies of
+ * an event (same time and event_id) come out once. Yields blocks of rows in order.
  */
-export async function* mergeSegments(sources: AsyncIterable<string>[]): AsyncGenerator<OrderedLine> {
+export async function* mergeSegments(sources: AsyncIterable<string[]>[]): AsyncGenerator<OrderedLine[]> {
   const iterators = sources.map((source) => source[Symbol.asyncIterator]());
   const heap: Cursor[] = [];
   try {
     for (const source of iterators) {
-      const first = await source.next();
-      if (!first.done) push(heap, { current: orderOf(first.value), source });
+      const lines = await nextLines(source);
+      if (lines) push(heap, { lines, at: 0, current: orderOf(lines[0]), source });
     }
     let previous: string | undefined;
+    let block: OrderedLine[] = [];
     while (heap.length > 0) {
       const top = heap[0];
-      const line = top.current;
-      if (line.key !== previous) {
-        previous = line.key;
-        yield line;
-      }
-      const next = await top.source.next();
-      if (next.done) {
-        const last = heap.pop()!;
-        if (heap.length > 0) {
-          heap[0] = last;
-          siftDown(heap, 0);
+      if (top.current.key !== previous) {
+        previous = top.current.key;
+        block.push(top.current);
+        if (block.length >= BLOCK_ROWS) {
+          yield block;
+          block = [];
         }
-      } else {
-        top.current = orderOf(next.value);
-        siftDown(heap, 0);
       }
+      top.at++;
+      if (top.at >= top.lines.length) {
+        const lines = await nextLines(top.source);
+        if (!lines) {
+          const last = heap.pop()!;
+          if (heap.length > 0) {
+            heap[0] = last;
+            siftDown(heap, 0);
+          }
+          continue;
+        }
+        top.lines = lines;
+        top.at = 0;
+      }
+      top.current = orderOf(top.lines[top.at]);
+      siftDown(heap, 0);
     }
+    if (block.length > 0) yield block;
   } finally {
     await Promise.all(iterators.map((iterator) => iterator.return?.()));
+  }
+}
+
+async function nextLines(source: AsyncIterator<string[]>): Promise<string[] | undefined> {
+  for (;;) {
+    const next = await source.next();
+    if (next.done) return undefined;
+    if (next.value.length > 0) return next.value;
   }
 }
 
