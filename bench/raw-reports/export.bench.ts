@@ -33,6 +33,8 @@ interface Round {
   bytesOut: number;
   ms: number;
   peakRssBytes: number;
+  /** RSS once the modules are loaded, before the first row: what the export itself adds is the difference. */
+  rssBeforeBytes: number;
 }
 
 async function buildLake(root: string): Promise<void> {
@@ -97,7 +99,8 @@ function countingSink(): Writable & { bytes: number } {
 }
 
 async function child(mode: Round['mode'], root: string): Promise<void> {
-  let peak = process.memoryUsage().rss;
+  const rssBefore = process.memoryUsage().rss;
+  let peak = rssBefore;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const store = new FsRawStore(root);
   const sink = countingSink();
@@ -126,7 +129,7 @@ async function child(mode: Round['mode'], root: string): Promise<void> {
   const ms = performance.now() - started;
   clearInterval(sampler);
   peak = Math.max(peak, process.resourceUsage().maxRSS * 1024);
-  const round: Round = { mode, rows, bytesRead, bytesOut: sink.bytes, ms, peakRssBytes: peak };
+  const round: Round = { mode, rows, bytesRead, bytesOut: sink.bytes, ms, peakRssBytes: peak, rssBeforeBytes: rssBefore };
   process.stdout.write(JSON.stringify(round));
 }
 
@@ -147,7 +150,7 @@ async function main(): Promise<void> {
       ) as Round;
       rounds.push(result);
       process.stdout.write(
-        `round ${round} ${mode}: ${Math.round(result.ms)} ms, ${Math.round(result.bytesRead / 1e6)} MB read, peak RSS ${Math.round(result.peakRssBytes / 1e6)} MB\n`,
+        `round ${round} ${mode}: ${Math.round(result.ms)} ms, ${Math.round(result.bytesRead / 1e6)} MB read, RSS ${Math.round(result.rssBeforeBytes / 1e6)} MB before, ${Math.round(result.peakRssBytes / 1e6)} MB peak\n`,
       );
     }
   const of = (mode: Round['mode']) => rounds.filter((round) => round.mode === mode);
@@ -165,11 +168,13 @@ async function main(): Promise<void> {
       lakeMBPerSecond: +(bytes / 1e6 / (exportMs / 1000)).toFixed(1),
       csvBytes: of('export-csv')[0].bytesOut,
       peakRssMB: Math.round(Math.max(...of('export-csv').map((round) => round.peakRssBytes)) / 1e6),
+      rssBeforeMB: Math.round(of('export-csv')[0].rssBeforeBytes / 1e6),
     },
     diskBaseline: {
       medianMs: Math.round(diskMs),
       MBPerSecond: +(bytes / 1e6 / (diskMs / 1000)).toFixed(1),
       peakRssMB: Math.round(Math.max(...of('disk').map((round) => round.peakRssBytes)) / 1e6),
+      rssBeforeMB: Math.round(of('disk')[0].rssBeforeBytes / 1e6),
     },
     ratio: +(diskMs / exportMs).toFixed(3),
     goals: { ratioAtLeast: 0.3, peakRssUnderMB: 150 },

@@ -1,9 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { deadLetter, ok, TOPICS, type Message, type Outcome, StreamContext } from '@mmp/common';
+import { deadLetter, ok, TOPICS, type AttributedEvent, type Message, type Outcome, StreamContext } from '@mmp/common';
 import { placeRow, type PlacedRow } from '../domain/raw-row';
 import { RawLake } from '../store/raw-lake';
-import type { RawReportsEvent } from './attributed-event.decoder';
 
 /** events.attributed.v1 -> the lake. The slice is committed only after its rows are durable and indexed. */
 @Controller()
@@ -11,10 +10,10 @@ export class AttributedEventsHandler {
   constructor(private readonly lake: RawLake) {}
 
   @EventPattern(TOPICS.attributed)
-  async handle(@Payload() messages: Message<RawReportsEvent>[], @Ctx() context: StreamContext): Promise<Outcome[]> {
+  async handle(@Payload() messages: Message<AttributedEvent>[], @Ctx() context: StreamContext): Promise<Outcome[]> {
     const rows: PlacedRow[] = [];
     const outcomes = messages.map((message): Outcome => {
-      const placement = placeRow(message.value as Parameters<typeof placeRow>[0]);
+      const placement = placeRow(message.value);
       if (placement.kind === 'invalid') return deadLetter(placement.reason);
       if (placement.kind === 'row') rows.push(placement.placed);
       return ok;

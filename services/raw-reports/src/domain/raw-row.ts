@@ -91,14 +91,8 @@ export interface PlacedRow {
 /** What to do with one attributed event: file a row, nothing (sessions have no raw report), or reject it. */
 export type RowPlacement = { kind: 'row'; placed: PlacedRow } | { kind: 'none' } | { kind: 'invalid'; reason: string };
 
-/** Widened for impressions, which libs/common's schema may not know yet: raw-reports reads what the contract says. */
-type TouchEvent = Omit<AttributedEvent, 'type' | 'attribution'> & {
-  type: AttributedEvent['type'] | 'impression';
-  attribution?: Omit<NonNullable<AttributedEvent['attribution']>, 'touch_type'> & { touch_type: string | null };
-};
-
 /** Contracts §6: the row an attributed event makes, filed by install day, event day, click day or impression day. */
-export function placeRow(event: TouchEvent): RowPlacement {
+export function placeRow(event: AttributedEvent): RowPlacement {
   const device = event.device;
   switch (event.type) {
     case 'install': {
@@ -169,6 +163,6 @@ export function placeRow(event: TouchEvent): RowPlacement {
   }
 }
 
-function place(event: TouchEvent, kind: RawKind, time: string, row: RawRow): RowPlacement {
+function place(event: AttributedEvent, kind: RawKind, time: string, row: RawRow): RowPlacement {
   return { kind: 'row', placed: { appId: event.app_id, kind, day: utcDayOf(time), eventId: event.event_id, time, row } };
 }

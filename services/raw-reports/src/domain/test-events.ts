@@ -1,9 +1,6 @@
 import type { AttributedEvent } from '@mmp/common';
 
-type Event = Omit<AttributedEvent, 'type' | 'attribution'> & {
-  type: AttributedEvent['type'] | 'impression';
-  attribution?: Omit<NonNullable<AttributedEvent['attribution']>, 'touch_type'> & { touch_type: string | null };
-};
+type Event = AttributedEvent;
 
 /** An attributed event of contracts §4 for specs, with the fields a test cares about overridden. */
 export function attributedEvent(overrides: Partial<Event> = {}): Event {
