@@ -250,7 +250,12 @@ function axes(yTitle: string, stacked: boolean): NonNullable<ChartConfiguration[
   };
 }
 
-function makeChart(id: string, type: ChartType, scales: NonNullable<ChartConfiguration['options']>['scales']): Chart {
+function makeChart(
+  id: string,
+  type: ChartType,
+  scales: NonNullable<ChartConfiguration['options']>['scales'],
+  usePointStyle = false,
+): Chart {
   return new Chart(element<HTMLCanvasElement>(id), {
     type,
     data: { labels: [], datasets: [] },
@@ -260,7 +265,7 @@ function makeChart(id: string, type: ChartType, scales: NonNullable<ChartConfigu
       responsive: true,
       maintainAspectRatio: false,
       interaction: { mode: 'index', intersect: false },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 14 } } },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 14, usePointStyle } } },
       scales,
     },
   });
@@ -268,16 +273,21 @@ function makeChart(id: string, type: ChartType, scales: NonNullable<ChartConfigu
 
 function ensureCharts(): void {
   charts.installs ??= makeChart('installs-chart', 'bar', axes('Installs', true));
-  charts.traffic ??= makeChart('traffic-chart', 'line', {
-    ...axes('Clicks', false),
-    y1: {
-      position: 'right',
-      beginAtZero: true,
-      title: { display: true, text: 'Impressions' },
-      grid: { drawOnChartArea: false },
-      ticks: { precision: 0 },
+  charts.traffic ??= makeChart(
+    'traffic-chart',
+    'line',
+    {
+      ...axes('Clicks', false),
+      y1: {
+        position: 'right',
+        beginAtZero: true,
+        title: { display: true, text: 'Impressions' },
+        grid: { drawOnChartArea: false },
+        ticks: { precision: 0 },
+      },
     },
-  });
+    true,
+  );
   charts.revenue ??= makeChart('revenue-chart', 'bar', {
     ...axes('Revenue per currency', false),
     // Amounts, not counts: decimals are fine here.
@@ -319,7 +329,9 @@ function drawCharts(report: ApiReport, days: string[]): void {
     yAxisID: index === 0 ? 'y' : 'y1',
     borderColor: trafficColors[index],
     backgroundColor: trafficColors[index],
+    // Told apart by dash and marker too, not by colour alone.
     borderDash: index === 0 ? [] : [6, 4],
+    pointStyle: index === 0 ? 'circle' : 'rectRot',
     pointRadius: days.length > 31 ? 0 : 3,
     tension: 0.2,
   }));
