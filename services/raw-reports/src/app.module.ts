@@ -4,7 +4,7 @@ import type { RawReportsConfig } from './config';
 import { AttributedEventsHandler } from './consumer/attributed-events.handler';
 import { RawExportController } from './http/raw-export.controller';
 import { EventIdIndex } from './store/event-id-index';
-import { FsRawStore } from './store/fs-raw-store';
+import { createRawStore } from './store/raw-store-factory';
 import { RawLake } from './store/raw-lake';
 
 type RawReportsContext = FleetContext<RawReportsConfig>;
@@ -50,7 +50,7 @@ class LakeMaintenance implements OnModuleInit, OnApplicationShutdown {
       useFactory: (context: RawReportsContext) => {
         const own = context.config.own;
         return new RawLake(
-          new FsRawStore(own.RAW_REPORTS_DIR),
+          createRawStore(own),
           new EventIdIndex(context.redis, own.RAW_REPORTS_REDIS_PREFIX, own.RAW_REPORTS_INDEX_TTL_DAYS * 86_400),
           {
             retentionDays: own.RAW_REPORTS_RETENTION_DAYS,

@@ -2,6 +2,23 @@ import { z } from 'zod';
 
 /** raw-reports' own environment, validated with the shared keys at boot. */
 export const rawReportsConfig = {
+  /** Where the lake lives: `fs` (the local file system under RAW_REPORTS_DIR) or `s3` (an S3-compatible bucket). */
+  RAW_STORE: z.enum(['fs', 's3']).default('fs'),
+  /** The S3 endpoint (SeaweedFS, MinIO, ...); unset means AWS's own for the region. */
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+    .default('mmp-raw-lake'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Prefix of every key: several lakes (a shadow instance's, a test's) in one bucket. */
+  S3_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._\/-]{0,200}$/)
+    .default(''),
+  /** Unset: the AWS SDK's default credential chain (instance role, AWS_* variables). */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /** Root of the raw-data lake: `<root>/<app_id>/<kind>/<yyyy>/<mm>/<dd>/<segment>.jsonl`. */
   RAW_REPORTS_DIR: z.string().min(1).default('.run/raw-reports'),
   /** Days kept; a day older than this (in UTC days before today) is deleted, and rows for it are not written. */
