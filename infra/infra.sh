@@ -18,7 +18,9 @@ CONSUL_BIN=$CACHE/consul/$CONSUL_VERSION/consul
 # The SeaweedFS revision is pinned in infra/seaweedfs/go.mod; the binary is keyed on it.
 SEAWEEDFS_VERSION=$(sed -n 's#.*github.com/seaweedfs/seaweedfs \(v[^ ]*\).*#\1#p' "$ROOT/infra/seaweedfs/go.mod" | head -n 1)
 WEED_BIN=$CACHE/seaweedfs/$SEAWEEDFS_VERSION/weed
-COMPONENTS=(redis statsd consul kafka s3)
+# `up` starts these; s3 starts only when asked (`start s3`: the tests, or RAW_STORE=s3), so `npm start` stays light.
+COMPONENTS=(redis statsd consul kafka)
+ALL_COMPONENTS=(redis statsd consul kafka s3)
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
@@ -84,6 +86,7 @@ provision_statsd() {
 provision() {
   need node "install Node.js 20 or later"
   for c in "${COMPONENTS[@]}"; do "provision_$c"; done
+  if [ "${RAW_STORE:-}" = s3 ]; then provision_s3; fi
 }
 
 # Each part runs in a session of its own: signals meant for whoever started it (a test,
@@ -186,7 +189,7 @@ stop() {
 }
 
 status() {
-  for c in "${COMPONENTS[@]}"; do
+  for c in "${ALL_COMPONENTS[@]}"; do
     local owner="not ours"
     [ -f "$RUN/$c.pid" ] && owner="pid $(cat "$RUN/$c.pid")"
     if ready "$c"; then printf '%-7s up on 127.0.0.1:%s (%s)\n' "$c" "$(port_of "$c")" "$owner"; else printf '%-7s down\n' "$c"; fi
@@ -196,7 +199,11 @@ status() {
 cmd=${1:-}
 case $cmd in
   provision) provision ;;
-  up) provision; mkdir -p "$RUN"; for c in "${COMPONENTS[@]}"; do start "$c"; done; status ;;
+  up)
+    provision; mkdir -p "$RUN"
+    for c in "${COMPONENTS[@]}"; do start "$c"; done
+    if [ "${RAW_STORE:-}" = s3 ]; then start s3; fi
+    status ;;
   down) for c in kafka consul statsd redis s3; do stop "$c"; done ;;
   status) status ;;
   start) port_of "${2:-}" >/dev/null; "provision_$2"; mkdir -p "$RUN"; start "$2" ;;

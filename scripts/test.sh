@@ -5,6 +5,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 . scripts/node-runtime.sh
 bash scripts/prepare.sh
+# The raw lake's S3 store is tested against a real S3-compatible server (SeaweedFS).
+bash infra/infra.sh start s3
 
 # Unit specs sit beside the code they test; cross-service tests live in test/.
 mapfile -t files < <(find dist/test libs/*/dist services/*/dist tools/*/dist -name '*.spec.js' -o -name '*.test.js' 2>/dev/null | grep -v node_modules | sort)
