@@ -467,7 +467,10 @@ export class StreamConsumer<T> {
       // Everything written before observedAt has been consumed on these partitions.
       const watermark = this.options.watermark;
       if (watermark) {
-        await Promise.all(atEnd.map((partition) => watermark.store.record(partition, null, observedAt)));
+        // An ingest clock up to the grace behind ours may stamp what is still on its way as early
+        // as observedAt - grace: only times before that are vouched for (contracts §5, clock skew).
+        const endMs = observedAt - watermark.store.graceMs;
+        await Promise.all(atEnd.map((partition) => watermark.store.record(partition, null, endMs)));
         // How far the group's watermark trails the wall clock: a stuck decision queue shows here.
         const low = await watermark.store.low(ends.length);
         if (low !== null) {

@@ -93,10 +93,9 @@ export class Watermark {
   }
 
   /**
-   * Records progress; either time may be null when there is nothing new for it. An event
-   * time is kept at most at this clock + grace. `endMs` is the wall time at which the
-   * partition was seen at its end; it is stored minus the grace, since an event stamped
-   * by an ingest clock up to the grace behind ours may still have been on its way.
+   * Records progress; either time may be null when there is nothing new for it. No time is
+   * kept beyond this clock + grace. `endMs`: every event time before it has been consumed
+   * (the consumer passes the wall time it saw the partition at its end, minus the grace).
    */
   async record(partition: number, eventTimeMs: number | null, endMs: number | null): Promise<void> {
     const cap = this.clock() + this.graceMs;
@@ -105,7 +104,7 @@ export class Watermark {
       arguments: [
         String(partition),
         String(Math.floor(eventTimeMs ?? -1)),
-        String(endMs === null ? -1 : Math.max(-1, Math.floor(endMs - this.graceMs))),
+        String(endMs === null ? -1 : Math.max(-1, Math.floor(endMs))),
         String(this.ttlMs),
         String(Math.floor(cap)),
       ],
