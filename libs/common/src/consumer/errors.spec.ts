@@ -18,7 +18,7 @@ describe('isDependencyDown', () => {
     assert.equal(isDependencyDown(named('KafkaJSNumberOfRetriesExceeded')), true);
     assert.equal(isDependencyDown(named('KafkaJSProtocolError', { retriable: true })), true);
     assert.equal(isDependencyDown(named('TimeoutError')), true);
-    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ENOSPC', 'EIO'])
       assert.equal(isDependencyDown(Object.assign(new Error('x'), { code })), true, code);
   });
 

@@ -64,6 +64,15 @@ const outageCodes = new Set([
   'ENETUNREACH',
   'ENETDOWN',
   'ESOCKETTIMEDOUT',
+  // The local disk is a dependency too: full, read-only or failing is an outage, not a bad message.
+  'ENOSPC',
+  'EDQUOT',
+  'EROFS',
+  'EIO',
+  'EMFILE',
+  'ENFILE',
+  'EAGAIN',
+  'EBUSY',
 ]);
 
 /**
