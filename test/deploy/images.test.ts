@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
-import { currentRevision, FLEET, loadFleetConfig, localVolumes, marathonApp, removeRunContainers, ROOT } from '@mmp/fleet';
+import {
+  currentRevision,
+  FLEET,
+  loadFleetConfig,
+  localVolumes,
+  marathonApp,
+  NODE_VERSION,
+  removeRunContainers,
+  ROOT,
+} from '@mmp/fleet';
 import { instanceStatus, uniqueId, waitFor } from '../support/infra';
-import { runFleet } from './support/cli';
+import { run, runFleet } from './support/cli';
 import { dockerUp, type Engine } from './support/docker';
 
 const LABEL = 'images-test';
@@ -39,6 +48,17 @@ describe('service images', () => {
         '/app/healthcheck.js',
       ]);
       assert.equal(image.Config.Labels?.['org.opencontainers.image.revision'], tag);
+    }
+  });
+
+  it('every image runs the Node the project provisions, the same Node these tests run on', async () => {
+    assert.equal(process.version, `v${NODE_VERSION}`, 'npm test runs on the Node pinned in .node-version');
+    for (const { name } of FLEET) {
+      const version = await run('docker', ['run', '--rm', '--network', 'host', `${prefix}/${name}:${tag}`, 'node', '--version'], {
+        env: { DOCKER_HOST: engine.host },
+      });
+      assert.equal(version.code, 0, version.stderr);
+      assert.equal(version.stdout.trim(), `v${NODE_VERSION}`, name);
     }
   });
 

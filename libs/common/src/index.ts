@@ -21,3 +21,4 @@ export * from './consumer/watermark';
 export * from './consumer/stream-consumer';
 export * from './consumer/stream.transport';
 export * from './consumer/replay';
+export * from './consumer/held-queue';

@@ -6,6 +6,7 @@ import { EventsController } from './http/events.controller';
 import { ClickIntake } from './intake/click-intake';
 import { EventIntake } from './intake/event-intake';
 import { EventWriter } from './producer/event-writer';
+import { SendBudget } from './producer/send-budget';
 import type { IngestConfig } from './service';
 import { EventIdDedupe } from './store/event-id-dedupe';
 import { SpoolDirectory } from './store/spool/spool-directory';
@@ -65,6 +66,7 @@ class IngestLifecycle implements OnModuleInit, OnApplicationShutdown {
         new EventWriter(producer, directory, {
           topic: TOPICS.raw,
           produceTimeoutMs: context.config.own.KAFKA_PRODUCE_TIMEOUT_MS,
+          budget: new SendBudget(context.config.own.KAFKA_MAX_MESSAGE_BYTES),
           logger: context.logger.child({ component: 'event-writer' }),
           onProduced: (ms) => context.metrics.timing('kafka.produce_ms', ms),
         }),

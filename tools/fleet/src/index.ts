@@ -14,3 +14,4 @@ export * from './seed/seed';
 export { ROOT, RUN_DIR, currentRevision } from './paths';
 export * from './topics/topics';
 export * from './marathon/schema';
+export * from './runtime';

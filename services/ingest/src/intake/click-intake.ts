@@ -27,8 +27,12 @@ export class ClickIntake {
       return { status: 400, body: { error: 'invalid_click', message: parsed.message } };
     }
     const event = clickEvent(appId, parsed.click, randomBytes(16).toString('base64url'), Date.now(), ip, userAgent);
+    const records = [{ key: eventKey(event), value: JSON.stringify(event) }];
+    // Click fields are bounded, so this holds unless the broker's limit is configured absurdly low.
+    if (!this.writer.producible(records))
+      return { status: 413, body: { error: 'event_too_large', message: 'the click is larger than the stream accepts' } };
     try {
-      await this.writer.write([{ key: eventKey(event), value: JSON.stringify(event) }]);
+      await this.writer.write(records);
     } catch (error) {
       if (!(error instanceof UnavailableError)) this.logger.error({ err: error, app: appId }, 'click write failed');
       return { status: 503, body: { error: 'unavailable' } };

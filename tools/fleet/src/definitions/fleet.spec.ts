@@ -4,6 +4,7 @@ import { SERVICES } from '@mmp/common';
 import { loadFleetConfig, parseFleetConfig, type FleetConfiguration } from '../config/fleet-config';
 import { ROOT } from '../paths';
 import { dockerfile, FLEET, marathonApp, marathonGroup, renderFiles, serviceOf, committedOptions } from './fleet';
+import { NODE_VERSION } from '../runtime';
 
 /** A cluster: Kafka and Redis at cluster addresses, a Consul agent and StatsD on every host, a registry. */
 const cluster: FleetConfiguration = parseFleetConfig({
@@ -147,7 +148,7 @@ describe('fleet definitions', () => {
 
   it('render Dockerfiles with a BASE_IMAGE argument, a non-root user and a HEALTHCHECK without curl', () => {
     const text = dockerfile(FLEET[1]);
-    assert.match(text, /^ARG BASE_IMAGE=node:20-bookworm-slim$/m);
+    assert.ok(text.includes(`\nARG BASE_IMAGE=node:${NODE_VERSION}-bookworm-slim\n`));
     assert.match(text, /^FROM \$\{BASE_IMAGE\}$/m);
     assert.match(text, /^USER 1000:1000$/m);
     assert.match(text, /^HEALTHCHECK .*CMD \["node", "\/app\/healthcheck.js"\]$/m);
