@@ -95,6 +95,7 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
     const longAgent = `Mozilla/5.0 ${'x'.repeat(600)}`;
     await post(app, { event_id: id, type: 'session', event_time: iso(0), device: { platform: 'android' } })
       .set('User-Agent', longAgent)
+      .set('X-Forwarded-For', '198.51.100.7') // TRUST_PROXY is off by default: not believed
       .expect(202);
     const read = await reader.waitForEvent(app.record.app_id, id);
     assert.equal(read.event.ip, '127.0.0.1');
@@ -404,9 +405,20 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
     });
   });
 
-  it('reports passing health with redis, kafka and spool checks', async () => {
+  it('is critical while the apps registry has never loaded (booted with Consul unreachable)', async () => {
+    const blind = await startIngest({ CONSUL_HTTP_ADDR: '127.0.0.1:1' });
+    try {
+      const health = await request(blind.url).get('/health');
+      assert.equal(health.status, 503, JSON.stringify(health.body));
+      assert.equal(health.body.checks.apps.status, 'critical');
+    } finally {
+      await blind.stop();
+    }
+  });
+
+  it('reports passing health with apps, redis, kafka and spool checks', async () => {
     const response = await request(ingest.url).get('/health').expect(200);
     assert.equal(response.body.status, 'passing');
-    assert.deepEqual(Object.keys(response.body.checks).sort(), ['kafka', 'redis', 'spool']);
+    assert.deepEqual(Object.keys(response.body.checks).sort(), ['apps', 'kafka', 'redis', 'spool']);
   });
 });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DashboardController } from './dashboard/dashboard.controller';
 
-@Module({})
+@Module({ controllers: [DashboardController] })
 export class AggregatesModule {}

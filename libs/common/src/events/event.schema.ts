@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** Contracts §4: the messages on events.raw.v1 and events.attributed.v1. One schema, both directions. */
 export const EVENT_SCHEMA = 'mmp.event/1';
-export const EVENT_TYPES = ['click', 'install', 'in_app_event', 'session'] as const;
+export const EVENT_TYPES = ['click', 'impression', 'install', 'in_app_event', 'session'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 const isoInstant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'must be an ISO 8601 UTC instant');
@@ -55,7 +55,7 @@ export const attributionSchema = z.strictObject({
   ad: z.string().nullable(),
   site_id: z.string().nullable(),
   match_type: matchTypeSchema,
-  touch_type: z.literal('click').nullable(),
+  touch_type: z.enum(['click', 'impression']).nullable(),
   touch_time: isoInstant.nullable(),
   install_time: isoInstant.nullable(),
 });

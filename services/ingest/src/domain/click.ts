@@ -42,7 +42,10 @@ export function parseClickQuery(query: Record<string, unknown>): ClickQueryResul
   return { ok: true, click: { touch, advertisingId } };
 }
 
-/** The raw `click` event of contracts §4: recorded now, no platform (a browser cannot tell). */
+/** What a tracking link records (contracts §3): a click, or an ad view through the impression link. */
+export type TouchType = 'click' | 'impression';
+
+/** The raw `click` or `impression` event of contracts §4: recorded now, no platform (a browser cannot tell). */
 export function clickEvent(
   appId: string,
   click: ClickQuery,
@@ -50,13 +53,14 @@ export function clickEvent(
   now: number,
   ip: string | null,
   userAgent: string | null,
+  type: TouchType = 'click',
 ): RawEvent {
   const instant = new Date(now).toISOString();
   return {
     schema: EVENT_SCHEMA,
     event_id: eventId,
     app_id: appId,
-    type: 'click',
+    type,
     event_time: instant,
     received_at: instant,
     ip,

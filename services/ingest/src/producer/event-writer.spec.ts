@@ -148,4 +148,18 @@ describe('EventWriter', () => {
     await assert.rejects(w.write([record('small'), record('x'.repeat(20_000))]), { name: 'RecordTooLargeError' });
     assert.equal(producer.sends.length, 0);
   });
+
+  it('names a failing spool in its health without the file-system path', async () => {
+    const producer = new ScriptedProducer();
+    producer.connectError = new Error('Kafka down');
+    const { root, writer } = await setUp(producer);
+    const w = writer();
+    await w.start(50);
+    await rm(root, { recursive: true, force: true });
+    await assert.rejects(w.write([record('lost')]), UnavailableError);
+    const health = w.spoolHealth();
+    assert.equal(health.status, 'critical');
+    assert.ok(!health.detail?.includes(root) && !health.detail?.includes('/'), health.detail);
+    assert.match(health.detail!, /ENOENT/);
+  });
 });

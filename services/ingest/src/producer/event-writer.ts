@@ -201,7 +201,8 @@ export class EventWriter {
         this.refusedBytes = Math.max(1, error.frameBytes);
         throw new UnavailableError(error.message);
       }
-      this.lastSpoolError = (error as Error).message;
+      // Health is public: it names the error, never the file-system path that the message holds (the log has it).
+      this.lastSpoolError = `${(error as NodeJS.ErrnoException).code ?? (error as Error).name}`;
       this.options.logger.error({ err: (error as Error).message }, 'spool write failed');
       throw new UnavailableError('the spool cannot be written');
     } finally {
