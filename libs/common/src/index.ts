@@ -1,5 +1,6 @@
 export * from './config/config';
 export * from './logging/logger';
+export * from './events/field-rules';
 export * from './events/event.schema';
 export * from './events/app.schema';
 export * from './kafka/topics';

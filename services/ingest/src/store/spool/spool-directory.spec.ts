@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { createLogger } from '@mmp/common';
+import { Spool } from './spool';
+import { SpoolDirectory } from './spool-directory';
+import { LEASE_MS, type SpoolOwner } from './spool-owner';
 
 const run = promisify(execFile);
 
@@ -43,5 +47,37 @@ describe('SpoolDirectory', () => {
       assert.equal(new Set(dirs).size, 8, dirs.join('\n'));
     }
     assert.deepEqual(await readdir(root), [], 'no lock file or directory left behind');
+  });
+
+  it('adopts, while running, the spool of a process whose lease lapsed, and leaves a live one of another namespace alone', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'spool-root-spec-'));
+    roots.push(root);
+    const options = { maxBytes: 1 << 20, adoptEveryMs: 3_600_000 };
+    const running = await SpoolDirectory.open(root, 'running', options, createLogger('spec', 'silent'));
+    let woken = 0;
+    running.onAdopted = () => woken++;
+
+    const leaveSpool = async (name: string, owner: Partial<SpoolOwner>) => {
+      const spool = await Spool.open(join(root, name), { maxBytes: 1 << 20 });
+      await spool.append([{ key: name, value: `${name}-event` }]);
+      await spool.close();
+      const record = { instanceId: name, token: `${name}-token`, host: 'same-host-name', pid: 999_999, ...owner };
+      await writeFile(join(root, name, 'owner.json'), JSON.stringify(record));
+    };
+    // Crashed after the running process started: its lease lapsed.
+    await leaveSpool('crashed', { heartbeatAt: Date.now() - LEASE_MS - 1000 });
+    // Alive in another container: same host name, a pid that means nothing here, a fresh lease.
+    await leaveSpool('sibling', { heartbeatAt: Date.now(), kernel: 'other-boot', pidNamespace: 'pid:[1]' });
+
+    assert.equal(await running.adoptNow(options), 1);
+    assert.equal(woken, 1);
+    assert.equal(running.spools.length, 2);
+    assert.equal(running.spools[0].waitingBatches, 1, 'the adopted spool comes before its own');
+    assert.deepEqual(await running.spools[0].read(running.spools[0].peek()[0]), [{ key: 'crashed', value: 'crashed-event' }]);
+    assert.deepEqual((await readdir(root)).sort(), ['running', 'sibling']);
+    assert.equal(await running.adoptNow(options), 0, 'a live lease is never taken');
+    assert.equal(running.usable, true);
+    await running.spools[0].markDelivered(running.spools[0].peek());
+    await running.close();
   });
 });
