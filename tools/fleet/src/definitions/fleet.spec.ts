@@ -121,7 +121,7 @@ describe('fleet definitions', () => {
     }
   });
 
-  it('run containers with --init, and give ingest its spool as a named volume its image makes uid 1000 own', () => {
+  it("run containers with --init; ingest's spool and the raw-reports lake are named volumes the image makes uid 1000 own", () => {
     for (const app of marathonGroup(options).apps)
       assert.deepEqual(app.container.docker.parameters[0], { key: 'init', value: 'true' });
     const ingest = marathonApp(FLEET[0], options);
@@ -136,6 +136,12 @@ describe('fleet definitions', () => {
     assert.ok(copy > 0, text);
     assert.ok(copy < text.indexOf('USER 1000:1000'));
     assert.equal(dockerfile(FLEET[1]).includes('--chown'), false);
+    const rawReports = marathonApp(FLEET[2], options);
+    assert.deepEqual(rawReports.container.docker.parameters[1], {
+      key: 'volume',
+      value: 'mmp-raw-reports:/var/lib/mmp/raw-reports',
+    });
+    assert.equal(rawReports.env.RAW_REPORTS_DIR, '/var/lib/mmp/raw-reports');
   });
 
   it('run the same command in the image and as a process: node and the service bundle', () => {

@@ -31,7 +31,15 @@ export const FLEET: readonly ServiceSpec[] = [
     uniqueHosts: true,
   },
   { name: 'attribution', instances: 1, cpus: 0.5, mem: 384 },
-  { name: 'raw-reports', instances: 1, cpus: 0.25, mem: 256 },
+  // The lake of raw rows (services/raw-reports): a volume of the host, owned by uid 1000 like the spool. It stays
+  // on its host: on a cluster, keep the app on one agent (docs/deploy.md).
+  {
+    name: 'raw-reports',
+    instances: 1,
+    cpus: 0.25,
+    mem: 256,
+    volumes: [{ env: 'RAW_REPORTS_DIR', path: '/var/lib/mmp/raw-reports', name: 'mmp-raw-reports' }],
+  },
   { name: 'aggregates', instances: 1, cpus: 0.25, mem: 256 },
 ];
 
