@@ -3,25 +3,55 @@ import { RawReportsService, type RawReportsConfig } from '@mmp/raw-reports';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RawKind } from '@mmp/raw-reports/dist/domain/raw-row';
+import { FsRawStore } from '@mmp/raw-reports/dist/store/fs-raw-store';
+import type { RawStore } from '@mmp/raw-reports/dist/store/raw-store';
+import { S3RawStore } from '@mmp/raw-reports/dist/store/s3-raw-store';
+import { linesOf } from '@mmp/raw-reports/dist/store/segment-merge';
 import { uniqueId, waitFor } from '../support/infra';
+import { S3_TEST, s3Env, type StoreKind } from './raw-reports-s3';
 import { committedOffsets, endOffsets, produce, testClient } from '../support/kafka';
 
 export type RunningRawReports = RunningService<RawReportsConfig>;
 
 export const newLakeRoot = (): string => mkdtempSync(join(tmpdir(), 'mmp-raw-lake-'));
 
-/** Env of one test's raw-reports: its own lake, consumer group and Redis prefix. */
+/** Env of one test's raw-reports: its own lake (a directory, or a prefix in the test bucket), consumer group and Redis prefix. */
 export interface LakeEnv {
   RAW_REPORTS_DIR: string;
   RAW_REPORTS_GROUP: string;
   RAW_REPORTS_REDIS_PREFIX: string;
+  [variable: string]: string;
 }
 
 /** A group of its own that starts at the topic's end now, so other tests' history is not ours to read. */
-export async function newLakeEnv(): Promise<LakeEnv> {
+export async function newLakeEnv(store: StoreKind = 'fs'): Promise<LakeEnv> {
   const group = uniqueId('raw-reports-test');
   await moveGroupTo(group, Date.now());
-  return { RAW_REPORTS_DIR: newLakeRoot(), RAW_REPORTS_GROUP: group, RAW_REPORTS_REDIS_PREFIX: `test:${group}` };
+  return {
+    RAW_REPORTS_DIR: newLakeRoot(),
+    RAW_REPORTS_GROUP: group,
+    RAW_REPORTS_REDIS_PREFIX: `test:${group}`,
+    ...(store === 's3' ? s3Env(group) : {}),
+  };
+}
+
+/** The store a test's lake lives in, as the service would build it from that env. */
+export function lakeStore(env: LakeEnv): RawStore {
+  return env.RAW_STORE === 's3' ? new S3RawStore({ ...S3_TEST, prefix: env.S3_PREFIX }) : new FsRawStore(env.RAW_REPORTS_DIR);
+}
+
+/** Every row line the lake holds for an app's kind, over all days and segments, read through its store. */
+export async function storedLines(store: RawStore, appId: string, kind: RawKind): Promise<string[]> {
+  const lines: string[] = [];
+  for (const day of await store.days(appId, kind)) {
+    const folder = { appId, kind, day };
+    for (const name of await store.list(folder)) {
+      const stream = await store.open(folder, name);
+      if (stream) for await (const block of linesOf(stream)) lines.push(...block);
+    }
+  }
+  return lines;
 }
 
 /** Sets a group (with no running member) to the first offsets at or after a time: a replay. */

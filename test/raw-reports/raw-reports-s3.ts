@@ -17,3 +17,6 @@ export const s3Env = (prefix: string): Record<string, string> => ({
   S3_ACCESS_KEY_ID: S3_TEST.accessKeyId,
   S3_SECRET_ACCESS_KEY: S3_TEST.secretAccessKey,
 });
+
+export type StoreKind = 'fs' | 's3';
+export const STORE_KINDS: StoreKind[] = ['fs', 's3'];
