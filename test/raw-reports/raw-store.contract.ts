@@ -76,6 +76,30 @@ export function rawStoreContract(newStore: () => Promise<RawStore> | RawStore): 
     assert.equal(`${last}\n`, row(lines - 1));
   });
 
+  it('holds many segments of a day open at once, as an export does, and reads them all', async () => {
+    const store = await newStore();
+    const folder = folderOf(uniqueId('com.store'));
+    const count = 120;
+    for (let at = 0; at < count; at += 20)
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.put(folder, `s${String(at + i).padStart(3, '0')}.jsonl`, [`{"n":${at + i}}\n`]),
+        ),
+      );
+    // Every open before any read: a store that holds a connection per open body must not run out of them.
+    const opening = (async () => {
+      const streams = await Promise.all((await store.list(folder)).map((name) => store.open(folder, name)));
+      const values: string[] = [];
+      for (const stream of streams) for await (const block of linesOf(stream!)) values.push(...block);
+      return values;
+    })();
+    const stuck = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('stuck holding segments open')), 30_000).unref(),
+    );
+    const values = await Promise.race([opening, stuck]);
+    assert.equal(values.length, count);
+  });
+
   it('removes segments (a missing one is no error) and whole days', async () => {
     const store = await newStore();
     const appId = uniqueId('com.store');

@@ -10,6 +10,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { APP_ID_PATTERN } from '@mmp/common';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import { RAW_KINDS, type RawKind } from '../domain/raw-row';
 import type { UtcDay } from '../domain/utc-day';
@@ -18,6 +20,14 @@ import type { DayFolder, RawStore } from './raw-store';
 const SEGMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9+._=-]{0,200}\.jsonl$/;
 /** Parts of a multipart upload: at most this much of a segment is in memory while it is written. */
 const PART_BYTES = 8 * 1024 * 1024;
+/**
+ * An export opens every segment of a day before reading any (so compaction cannot pull one
+ * away mid-read), and each open GetObject holds its connection until its body is read. With
+ * the SDK's default of 50 sockets, a day of more than 50 segments would wait for a socket
+ * that only its own later reads free: a deadlock until a timeout. Compaction keeps days far
+ * below this bound.
+ */
+const MAX_SOCKETS = 2048;
 /** DeleteObjects takes at most 1,000 keys a call. */
 const DELETE_BATCH = 1000;
 
@@ -61,6 +71,11 @@ export class S3RawStore implements RawStore {
           : undefined,
       // The consumer retries a failed slice with backoff; the SDK need not insist for long.
       maxAttempts: 3,
+      requestHandler: {
+        httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+        connectionTimeout: 5_000,
+      },
     });
     this.bucket = options.bucket;
     this.prefix = options.prefix ? `${options.prefix.replace(/\/+$/, '')}/` : '';
