@@ -196,16 +196,29 @@ describe('aggregates over real Kafka and Redis', () => {
     assert.equal(unknown.json().error, 'unknown_app');
   });
 
+  it('shows an event within 5 s of its write to the stream', async () => {
+    // The other app: the scripted set of this one stays as the replay test expects it.
+    const fresh = attributedEvent(otherApp.record.app_id, 'click', D2, { touch: { media_source: 'fresh', campaign: null } });
+    await produce(harness.topic, [recordOf(fresh)]);
+    const written = Date.now();
+    const visible = async () =>
+      (await getReport(service, otherApp.record.app_id, range, otherApp.apiToken))
+        .json()
+        .rows.some((r: any) => r.media_source === 'fresh');
+    await waitFor('the fresh click', visible, 5000, 20);
+    assert.ok(Date.now() - written < 5000);
+  });
+
   it('counts nothing twice when the same events come again: redelivered at new offsets, or the group replayed', async () => {
-    const consumedToTheEnd = async () => {
+    const consumedToTheEnd = async (when: string) => {
       const ends = await endOffsets(harness.topic);
       await waitFor(
-        'the group committed to the end of the topic',
+        `the group committed to the end of the topic ${when}`,
         async () => {
           const committed = await committedOffsets(harness.env.AGGREGATES_GROUP, harness.topic);
           return [...ends].every(([partition, end]) => committed.get(partition) === end);
         },
-        30_000,
+        60_000,
       );
     };
     const assertUnchanged = async () => {
@@ -214,7 +227,7 @@ describe('aggregates over real Kafka and Redis', () => {
     };
     // The same event_ids at new offsets: what a replay of events.raw.v1 through attribution writes.
     await produce(harness.topic, produced.map(recordOf));
-    await consumedToTheEnd();
+    await consumedToTheEnd('after the redelivery');
     await assertUnchanged();
 
     // The group itself moved back to the beginning of the topic, as `fleet replay` does.
@@ -231,7 +244,7 @@ describe('aggregates over real Kafka and Redis', () => {
       [...(await committedOffsets(harness.env.AGGREGATES_GROUP, harness.topic)).values()].every((offset) => offset === 0n),
     );
     service = await harness.start();
-    await consumedToTheEnd();
+    await consumedToTheEnd('after the replay');
     await assertUnchanged();
   });
 });
