@@ -4,7 +4,7 @@
 #                      then make sure a Node base image exists (see `base`)
 #   docker.sh down     stop the private dockerd, only if `up` started it
 #   docker.sh status   which engine answers, and whether the base image is there
-#   docker.sh base     create mmp/node-base:20 locally (docker import) unless it or node:20-bookworm-slim exists
+#   docker.sh base     create mmp/node-base:<.node-version> locally (docker import) unless it or node:<.node-version>-bookworm-slim exists
 #   docker.sh env      print `export DOCKER_HOST=...` for the engine to use
 # The private engine keeps its images under ~/.cache/mmp-fleet/docker (so a fresh clone builds on a warm layer
 # cache) and its sockets, exec root and pidfile under .run/docker (MMP_RUN_DIR overrides .run).
@@ -18,8 +18,11 @@ DRUN=$RUN/docker
 SOCK=$DRUN/docker.sock
 PIDFILE=$DRUN/dockerd.pid
 DATA=$CACHE/docker
-LOCAL_BASE=mmp/node-base:20
-REGISTRY_BASE=node:20-bookworm-slim
+# The base is the Node the project runs on (.node-version, provisioned by scripts/node-runtime.sh).
+. "$ROOT/scripts/node-runtime.sh"
+NODE_VERSION=$(tr -d ' \n' <"$ROOT/.node-version")
+LOCAL_BASE=mmp/node-base:$NODE_VERSION
+REGISTRY_BASE=node:$NODE_VERSION-bookworm-slim
 
 log() { printf '[docker] %s\n' "$*" >&2; }
 die() { printf '[docker] error: %s\n' "$*" >&2; exit 1; }

@@ -6,6 +6,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The StatsD daemon runs on the project's Node like everything else.
+. "$ROOT/scripts/node-runtime.sh"
 CACHE=${MMP_CACHE:-$HOME/.cache/mmp-fleet}
 RUN=${MMP_RUN_DIR:-$ROOT/.run}
 KAFKA_VERSION=4.1.0

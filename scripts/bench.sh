@@ -3,6 +3,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+. scripts/node-runtime.sh
 bash scripts/prepare.sh
 node dist/bench/ingest/ingest.bench.js
 node dist/bench/consumer/consumer.bench.js

@@ -1,13 +1,37 @@
 // One bundled file per service (the Node counterpart of an uberjar): dist/bundles/<service>.js.
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const services = ['ingest', 'attribution', 'raw-reports', 'aggregates'];
 mkdirSync(resolve(root, 'dist/bundles'), { recursive: true });
+
+// The aggregates dashboard's browser page, first: the tsc-built service serves it from
+// services/aggregates/dist/dashboard/public, and the aggregates bundle embeds it (define below),
+// so an image, which holds only the bundle, serves it too. Nothing is fetched from a CDN.
+const dashboardSource = resolve(root, 'services/aggregates/src/dashboard/web');
+const dashboardOut = resolve(root, 'services/aggregates/dist/dashboard/public');
+mkdirSync(dashboardOut, { recursive: true });
+await build({
+  entryPoints: [resolve(dashboardSource, 'main.ts'), resolve(dashboardSource, 'dashboard.css')],
+  outdir: dashboardOut,
+  entryNames: 'dashboard',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: ['chrome109', 'firefox115', 'safari15'],
+  minify: true,
+  // Chart.js's MIT notice stays with the code it covers.
+  legalComments: 'eof',
+  logLevel: 'warning',
+});
+copyFileSync(resolve(dashboardSource, 'index.html'), resolve(dashboardOut, 'index.html'));
+const dashboardAssets = Object.fromEntries(
+  ['index.html', 'dashboard.js', 'dashboard.css'].map((name) => [name, readFileSync(resolve(dashboardOut, name), 'utf8')]),
+);
 
 await Promise.all(
   services.map((service) =>
@@ -22,6 +46,8 @@ await Promise.all(
       sourcemap: 'linked',
       legalComments: 'none',
       logLevel: 'warning',
+      // A string literal (JSON of the files): esbuild inlines it where it is used.
+      define: service === 'aggregates' ? { MMP_DASHBOARD_ASSETS: JSON.stringify(JSON.stringify(dashboardAssets)) } : {},
       // Nest loads these lazily and only when they are installed; none is used here.
       external: [
         '@nestjs/websockets',

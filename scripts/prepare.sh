@@ -3,8 +3,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+. scripts/node-runtime.sh
 
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<14)) { console.error("Node.js 20.14 or later is needed (found "+process.versions.node+")"); process.exit(1) }'
+echo "[prepare] Node $(node --version) from $(command -v node)" >&2
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "[prepare] installing npm dependencies" >&2
   npm ci --no-audit --no-fund >&2

@@ -5,6 +5,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+. scripts/node-runtime.sh
 bash scripts/prepare.sh
 
 # The plain API token exists only in this shell and on the screen; Consul keeps its sha256.

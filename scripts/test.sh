@@ -3,6 +3,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+. scripts/node-runtime.sh
 bash scripts/prepare.sh
 
 # Unit specs sit beside the code they test; cross-service tests live in test/.

@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { chownSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { currentRevision, FLEET, localVolumes, marathonApp, removeRunContainers, RUN_DIR } from '@mmp/fleet';
+import { currentRevision, FLEET, localVolumes, marathonApp, NODE_VERSION, removeRunContainers, RUN_DIR } from '@mmp/fleet';
 import { instanceStatus, uniqueId, waitFor } from '../support/infra';
-import { runFleet } from './support/cli';
+import { run, runFleet } from './support/cli';
 import { dockerUp, type Engine } from './support/docker';
 
 const LABEL = 'images-test';
@@ -40,6 +40,17 @@ describe('service images', () => {
         '/app/healthcheck.js',
       ]);
       assert.equal(image.Config.Labels?.['org.opencontainers.image.revision'], tag);
+    }
+  });
+
+  it('every image runs the Node the project provisions, the same Node these tests run on', async () => {
+    assert.equal(process.version, `v${NODE_VERSION}`, 'npm test runs on the Node pinned in .node-version');
+    for (const { name } of FLEET) {
+      const version = await run('docker', ['run', '--rm', '--network', 'host', `mmp/${name}:${tag}`, 'node', '--version'], {
+        env: { DOCKER_HOST: engine.host },
+      });
+      assert.equal(version.code, 0, version.stderr);
+      assert.equal(version.stdout.trim(), `v${NODE_VERSION}`, name);
     }
   });
 

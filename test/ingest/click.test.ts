@@ -13,7 +13,8 @@ describe('ingest: GET /v1/click/:appId', () => {
 
   before(async () => {
     const from = Date.now() - 5000;
-    ingest = await startIngest();
+    // One proxy in front, as behind a load balancer: requests without X-Forwarded-For keep the peer's address.
+    ingest = await startIngest({ TRUST_PROXY: '1' });
     reader = await RawTopicReader.start(from);
     app = await putApp();
     storeless = await putApp({ store_url: null });
@@ -123,5 +124,55 @@ describe('ingest: GET /v1/click/:appId', () => {
       .expect(302);
     const unknown = await request(ingest.url).get('/v1/click/com.test.nobody-here?pid=x').expect(404);
     assert.equal(unknown.body.error, 'not_found');
+  });
+
+  it('answers HEAD as GET would and records nothing', async () => {
+    const head = await request(ingest.url).head(`/v1/click/${app.record.app_id}?pid=crawler&clickid=head-1`).expect(302);
+    assert.equal(head.headers.location, app.record.store_url);
+    await request(ingest.url).head(`/v1/click/${app.record.app_id}?c=no-pid`).expect(400);
+    await request(ingest.url).get(`/v1/click/${app.record.app_id}?pid=crawler&clickid=head-2`).expect(302);
+    // Same key (no advertising id: the ip), same partition: a recorded HEAD would be read before the GET.
+    await clickWithId(app.record.app_id, 'head-2');
+    assert.equal(reader.events(app.record.app_id).filter(({ event }) => event.click?.click_id === 'head-1').length, 0);
+  });
+
+  it('records an impression from the view-through link with the link fields, answers 204, and HEAD records nothing', async () => {
+    const path = `/v1/impression/${app.record.app_id}`;
+    await request(ingest.url).head(`${path}?pid=network&clickid=imp-head`).expect(204);
+    const response = await request(ingest.url)
+      .get(`${path}?pid=network&c=spring&af_ad=banner&clickid=imp-1&advertising_id=GAID-IMP`)
+      .set('User-Agent', 'AdSDK/3')
+      .expect(204);
+    assert.equal(response.headers.location, undefined);
+    const read = await waitFor(
+      'the impression on the raw topic',
+      () => reader.events(app.record.app_id).find(({ event }) => event.click?.click_id === 'imp-1'),
+      60_000,
+    );
+    const event = rawEventSchema.parse(read.event);
+    assert.equal(event.type, 'impression');
+    assert.equal(read.key, `${app.record.app_id}:GAID-IMP`);
+    assert.equal(event.user_agent, 'AdSDK/3');
+    assert.deepEqual(event.click, {
+      media_source: 'network',
+      campaign: 'spring',
+      adset: null,
+      ad: 'banner',
+      site_id: null,
+      click_id: 'imp-1',
+    });
+    assert.equal(reader.events(app.record.app_id).filter(({ event }) => event.click?.click_id === 'imp-head').length, 0);
+    await request(ingest.url).get(`${path}?c=x`).expect(400);
+    await request(ingest.url).get('/v1/impression/com.test.nobody-here?pid=x').expect(404);
+  });
+
+  it('takes the client address from X-Forwarded-For behind a trusted proxy, in canonical IPv6', async () => {
+    await request(ingest.url)
+      .get(`/v1/click/${app.record.app_id}?pid=proxied&clickid=xff-1`)
+      .set('X-Forwarded-For', 'spoofed, 2001:DB8:0:0::7')
+      .expect(302);
+    const read = await clickWithId(app.record.app_id, 'xff-1');
+    assert.equal(read.event.ip, '2001:db8::7');
+    assert.equal(read.key, `${app.record.app_id}:2001:db8::7`);
   });
 });

@@ -95,6 +95,7 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
     const longAgent = `Mozilla/5.0 ${'x'.repeat(600)}`;
     await post(app, { event_id: id, type: 'session', event_time: iso(0), device: { platform: 'android' } })
       .set('User-Agent', longAgent)
+      .set('X-Forwarded-For', '198.51.100.7') // TRUST_PROXY is off by default: not believed
       .expect(202);
     const read = await reader.waitForEvent(app.record.app_id, id);
     assert.equal(read.event.ip, '127.0.0.1');
@@ -262,6 +263,40 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
     assert.deepEqual((await post(target, good).expect(202)).body, { accepted: 1, duplicates: 0 });
   });
 
+  it('takes 1,000 events of one device whose records pass Kafka’s message limit together, and delivers every one', async () => {
+    const device = `big-${eventId()}`.padEnd(50, 'd');
+    const events = Array.from({ length: 1000 }, () => ({
+      event_id: eventId('big'),
+      type: 'install',
+      event_time: new Date().toISOString(),
+      device: { platform: 'android', advertising_id: device, os_version: 'o'.repeat(40), model: 'm'.repeat(64) },
+      user_agent: 'U'.repeat(512),
+      app_version: 'a'.repeat(32),
+      customer_user_id: 'c'.repeat(100),
+    }));
+    const body = JSON.stringify({ events });
+    assert.ok(body.length > 1_000_000 && body.length < 1024 * 1024, `body of ${body.length} bytes`);
+    const response = await request(ingest.url)
+      .post(`/v1/apps/${app.record.app_id}/events`)
+      .set('X-Sdk-Key', app.record.sdk_key)
+      .set('Content-Type', 'application/json')
+      .send(body)
+      .expect(202);
+    assert.deepEqual(response.body, { accepted: 1000, duplicates: 0 });
+    const ids = events.map((event) => event.event_id);
+    const read = await reader.waitForIds(app.record.app_id, ids, 60_000);
+    const mine = read.filter(({ event }) => event.device.advertising_id === device);
+    const recordBytes = mine.reduce((sum, { event }) => sum + Buffer.byteLength(JSON.stringify(event)), 0);
+    assert.ok(recordBytes > 1_048_588, `records of ${recordBytes} bytes: more than one broker message holds`);
+    assert.deepEqual(
+      mine.map(({ event }) => event.event_id),
+      ids,
+      'each once, in the order of the batch',
+    );
+    const health = await request(ingest.url).get('/health').expect(200);
+    assert.equal(health.body.checks.spool.status, 'passing', 'written to Kafka, not to the spool');
+  });
+
   it('counts repeated event_ids within and across requests as duplicates and writes each once', async () => {
     const target = await knownApp();
     const [a, b, c] = [install('dup-device'), install('dup-device'), install('dup-device')];
@@ -370,9 +405,20 @@ describe('ingest: POST /v1/apps/:appId/events', () => {
     });
   });
 
-  it('reports passing health with redis, kafka and spool checks', async () => {
+  it('is critical while the apps registry has never loaded (booted with Consul unreachable)', async () => {
+    const blind = await startIngest({ CONSUL_HTTP_ADDR: '127.0.0.1:1' });
+    try {
+      const health = await request(blind.url).get('/health');
+      assert.equal(health.status, 503, JSON.stringify(health.body));
+      assert.equal(health.body.checks.apps.status, 'critical');
+    } finally {
+      await blind.stop();
+    }
+  });
+
+  it('reports passing health with apps, redis, kafka and spool checks', async () => {
     const response = await request(ingest.url).get('/health').expect(200);
     assert.equal(response.body.status, 'passing');
-    assert.deepEqual(Object.keys(response.body.checks).sort(), ['kafka', 'redis', 'spool']);
+    assert.deepEqual(Object.keys(response.body.checks).sort(), ['apps', 'kafka', 'redis', 'spool']);
   });
 });

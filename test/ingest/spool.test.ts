@@ -74,6 +74,10 @@ describe('ingest: Kafka outage and the spool', () => {
 
       const full = await post(small.url, { events: refused }).expect(503);
       assert.deepEqual(full.body, { error: 'unavailable' });
+      // A full spool answers 503 to every write: Consul must stop routing to it.
+      const fullHealth = await request(small.url).get('/health');
+      assert.equal(fullHealth.status, 503, JSON.stringify(fullHealth.body));
+      assert.equal(fullHealth.body.checks.spool.status, 'critical');
 
       crashed = await startServiceProcess('ingest', { SPOOL_DIR: crashedRoot });
       await waitFor('the child to know the app', async () => (await post(crashed!.url, { events: [] })).status === 400, 15_000);

@@ -1,5 +1,6 @@
 export * from './config/config';
 export * from './logging/logger';
+export * from './events/field-rules';
 export * from './events/event.schema';
 export * from './events/app.schema';
 export * from './kafka/topics';
@@ -21,3 +22,4 @@ export * from './consumer/watermark';
 export * from './consumer/stream-consumer';
 export * from './consumer/stream.transport';
 export * from './consumer/replay';
+export * from './consumer/held-queue';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { FleetContext } from '@mmp/common';
 import { CountingController } from './consumer/counting.controller';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { EventCounting } from './consumer/event-counting';
 import { AggregatesController } from './http/aggregates.controller';
 import type { AggregatesConfig } from './service';
@@ -9,7 +10,7 @@ import { CountersStore } from './store/counters.store';
 type AggregatesContext = FleetContext<AggregatesConfig>;
 
 @Module({
-  controllers: [AggregatesController, CountingController],
+  controllers: [AggregatesController, CountingController, DashboardController],
   providers: [
     {
       provide: CountersStore,

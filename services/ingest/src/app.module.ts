@@ -1,11 +1,13 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { FleetContext, kafkaCheck, TOPICS, type StreamProducer } from '@mmp/common';
 import { resolve } from 'node:path';
-import { ClickController } from './http/click.controller';
+import { ClickController, ImpressionController } from './http/click.controller';
 import { EventsController } from './http/events.controller';
+import { RequestOrigin } from './http/request-origin';
 import { ClickIntake } from './intake/click-intake';
 import { EventIntake } from './intake/event-intake';
 import { EventWriter } from './producer/event-writer';
+import { SendBudget } from './producer/send-budget';
 import type { IngestConfig } from './service';
 import { EventIdDedupe } from './store/event-id-dedupe';
 import { SpoolDirectory } from './store/spool/spool-directory';
@@ -29,6 +31,13 @@ class IngestLifecycle implements OnModuleInit, OnApplicationShutdown {
     const reachable = kafkaCheck(this.context.config.kafkaBrokers);
     this.context.health.register('kafka', async () => this.writer.kafkaHealth(await reachable()));
     this.context.health.register('spool', () => this.writer.spoolHealth());
+    // Booted while Consul was down, the registry is empty and every app would get 404: not ready until it loaded once.
+    const apps = this.context.apps;
+    this.context.health.register('apps', () =>
+      apps.isLoaded()
+        ? { status: 'passing' }
+        : { status: 'critical', detail: 'the apps registry has not loaded from Consul yet' },
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -39,8 +48,13 @@ class IngestLifecycle implements OnModuleInit, OnApplicationShutdown {
 }
 
 @Module({
-  controllers: [EventsController, ClickController],
+  controllers: [EventsController, ClickController, ImpressionController],
   providers: [
+    {
+      provide: RequestOrigin,
+      inject: [FleetContext],
+      useFactory: (context: IngestContext) => new RequestOrigin(context.config.own.TRUST_PROXY),
+    },
     {
       provide: PRODUCER,
       inject: [FleetContext],
@@ -65,6 +79,7 @@ class IngestLifecycle implements OnModuleInit, OnApplicationShutdown {
         new EventWriter(producer, directory, {
           topic: TOPICS.raw,
           produceTimeoutMs: context.config.own.KAFKA_PRODUCE_TIMEOUT_MS,
+          budget: new SendBudget(context.config.own.KAFKA_MAX_MESSAGE_BYTES),
           logger: context.logger.child({ component: 'event-writer' }),
           onProduced: (ms) => context.metrics.timing('kafka.produce_ms', ms),
         }),

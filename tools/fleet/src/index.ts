@@ -10,3 +10,4 @@ export * from './runner/containers';
 export * from './consul/consul';
 export * from './seed/seed';
 export { ROOT, RUN_DIR, currentRevision } from './paths';
+export * from './runtime';

@@ -23,6 +23,7 @@ import { demoApp, DEMO_APP_ID, seed, shellExports } from './seed/seed';
 import { banner } from './runner/banner';
 import { replayGroup } from './replay/replay';
 import { withKafkaAdmin } from './kafka-admin';
+import { REGISTRY_BASE } from './runtime';
 
 const say = (line: string): void => void console.error(`[fleet] ${line}`);
 
@@ -89,9 +90,7 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<n
       await ensureEngine(docker, host);
       const baseImage = await chooseBase(docker);
       const tags = [values.tag ?? currentRevision(), 'latest'];
-      say(
-        `building ${services.length} image(s) at ${host}, base ${baseImage ?? 'node:20-bookworm-slim (the Dockerfile default)'}`,
-      );
+      say(`building ${services.length} image(s) at ${host}, base ${baseImage ?? `${REGISTRY_BASE} (the Dockerfile default)`}`);
       for (const service of services) {
         const result = await buildImage(docker, ROOT, service, {
           tags,

@@ -4,15 +4,13 @@ import { z } from 'zod';
 /**
  * The part of an attributed event (contracts §4) that counting reads, with the fleet's
  * own field rules. Other fields are not checked here: a field added to the stream
- * (a new touch type, say) must not send countable events to the DLQ. Contracts §4 lists
- * `impression` among the types; it is accepted here whether or not the shared enum has
- * it yet.
+ * (a new touch type, say) must not send countable events to the DLQ.
  */
 export const countedEventSchema = z.object({
   schema: rawEventSchema.shape.schema,
   event_id: rawEventSchema.shape.event_id,
   app_id: rawEventSchema.shape.app_id,
-  type: z.union([rawEventSchema.shape.type, z.literal('impression')]),
+  type: rawEventSchema.shape.type,
   event_time: rawEventSchema.shape.event_time,
   click: z
     .object({ media_source: clickTouchSchema.shape.media_source, campaign: clickTouchSchema.shape.campaign })

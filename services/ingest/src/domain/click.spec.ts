@@ -57,3 +57,13 @@ describe('clickEvent', () => {
     assert.equal(event.device.platform, null);
   });
 });
+
+describe('clickEvent for the impression link', () => {
+  it('records an impression with the link fields as its click object', () => {
+    const parsed = parseClickQuery({ pid: 'net', c: 'spring', clickid: 'imp-1' });
+    assert.ok(parsed.ok);
+    const event = rawEventSchema.parse(clickEvent('com.app', parsed.click, 'evt-imp-0001', 0, '10.0.0.1', null, 'impression'));
+    assert.equal(event.type, 'impression');
+    assert.deepEqual(event.click, parsed.click.touch);
+  });
+});

@@ -1,15 +1,18 @@
 import { Controller, Headers, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { userAgentOf } from '../domain/event-validation';
-import { normalizeIp } from '../domain/ip';
 import { EventIntake } from '../intake/event-intake';
+import { RequestOrigin } from './request-origin';
 
 /** Fastify also parses text/plain; the contract takes JSON only. */
 export const isJsonContentType = (header: string | undefined): boolean => !!header && /^application\/json\s*(;|$)/i.test(header);
 
 @Controller('v1/apps/:appId/events')
 export class EventsController {
-  constructor(private readonly intake: EventIntake) {}
+  constructor(
+    private readonly intake: EventIntake,
+    private readonly origin: RequestOrigin,
+  ) {}
 
   @Post()
   async post(
@@ -23,7 +26,7 @@ export class EventsController {
       return;
     }
     const answer = await this.intake.ingest(appId, sdkKey, request.body, {
-      remoteIp: normalizeIp(request.ip),
+      remoteIp: this.origin.ipOf(request),
       userAgent: userAgentOf(request.headers['user-agent']),
     });
     await reply.status(answer.status).send(answer.body);

@@ -2,7 +2,7 @@ import { eventKey, type AppRecord, type AppsRegistry, type Logger, type Metrics,
 import { timingSafeEqual } from 'node:crypto';
 import { dedupeExpiresAt } from '../domain/dedupe-expiry';
 import { validateBatch, type AcceptedEvent, type IntakeContext } from '../domain/event-validation';
-import { UnavailableError, type EventWriter } from '../producer/event-writer';
+import { RecordTooLargeError, UnavailableError, type EventWriter } from '../producer/event-writer';
 import { ClaimOutcome, type EventIdDedupe } from '../store/event-id-dedupe';
 
 export interface Answer {
@@ -13,6 +13,11 @@ export interface Answer {
 /** How long a request waits for another request that holds a claim on one of its event_ids. */
 const CLAIM_WAIT_MS = 5000;
 const UNAVAILABLE: Answer = { status: 503, body: { error: 'unavailable' } };
+/** An event bigger than Kafka takes in one message can never be delivered: refused before the 202, not jammed in the spool. */
+const TOO_LARGE: Answer = {
+  status: 413,
+  body: { error: 'event_too_large', message: 'an event is larger than the stream accepts in one message' },
+};
 
 /** Contracts §3, POST /v1/apps/:appId/events: authenticate, validate, deduplicate, write durably, answer. */
 export class EventIntake {
@@ -79,11 +84,23 @@ export class EventIntake {
     }
 
     if (fresh.length > 0) {
-      const records: OutgoingRecord[] = fresh.map(({ event }) => ({ key: eventKey(event), value: JSON.stringify(event) }));
+      // Stamped after the claim (which may wait for another request), right before the write:
+      // the later the stamp, the fewer events reach the stream past contracts §5's grace.
+      const receivedAt = new Date().toISOString();
+      const records: OutgoingRecord[] = fresh.map(({ event }) => {
+        event.received_at = receivedAt;
+        return { key: eventKey(event), value: JSON.stringify(event) };
+      });
+      if (!this.writer.producible(records)) {
+        await this.dedupe.release(claim.token, keys).catch(() => undefined);
+        this.metrics.increment('events.rejected', validation.events.length, { app: appId });
+        return TOO_LARGE;
+      }
       try {
         await this.writer.write(records);
       } catch (error) {
         await this.dedupe.release(claim.token, keys).catch(() => undefined);
+        if (error instanceof RecordTooLargeError) return TOO_LARGE;
         if (!(error instanceof UnavailableError)) this.logger.error({ err: error, app: appId }, 'event write failed');
         return UNAVAILABLE;
       }

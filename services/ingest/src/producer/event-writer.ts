@@ -2,7 +2,8 @@ import type { CheckResult, Logger, OutgoingRecord, StreamProducer } from '@mmp/c
 import { SpoolFullError, type Spool, type SpooledBatch } from '../store/spool/spool';
 import type { SpoolDirectory } from '../store/spool/spool-directory';
 import type { SpoolRecord } from '../store/spool/spool-frame';
-import { CoalescingSender } from './coalescing-sender';
+import { CoalescingSender, DivertedError } from './coalescing-sender';
+import { isTooLargeError, SendBudget } from './send-budget';
 
 /** The events could be made durable neither in Kafka nor in the spool: the request is answered 503. */
 export class UnavailableError extends Error {
@@ -12,10 +13,20 @@ export class UnavailableError extends Error {
   }
 }
 
+/** A record bigger than the broker takes in any send: it could never be produced, so it is never accepted. */
+export class RecordTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`an event takes more than the ${maxBytes} bytes Kafka takes in one message`);
+    this.name = 'RecordTooLargeError';
+  }
+}
+
 export interface EventWriterOptions {
   topic: string;
-  /** How long a write waits for Kafka's acknowledgement before the spool takes it. */
+  /** How long a write waits for Kafka's acknowledgement, from the moment it leaves the coalescer's queue, before the spool takes it. */
   produceTimeoutMs: number;
+  /** What one send may carry (the broker's `message.max.bytes`). */
+  budget?: SendBudget;
   logger: Logger;
   onProduced?(ms: number, records: number): void;
 }
@@ -23,6 +34,8 @@ export interface EventWriterOptions {
 export type Durability = 'kafka' | 'spool';
 
 const REPLAY_MAX_RECORDS = 5000;
+
+type Outcome = 'acked' | 'failed' | 'timeout' | 'diverted';
 
 /**
  * Writes accepted events durably: to Kafka (acks=all) while it answers in time, else to
@@ -40,13 +53,17 @@ export class EventWriter {
   private replaying?: Promise<void>;
   private readonly sender: CoalescingSender;
   private lastSpoolError?: string;
+  /** The size of the last frame the full spool refused: health is critical while it still would not fit. */
+  private refusedBytes = 0;
+  private readonly budget: SendBudget;
 
   constructor(
     private readonly producer: StreamProducer,
     private readonly directory: SpoolDirectory,
     private readonly options: EventWriterOptions,
   ) {
-    this.sender = new CoalescingSender(producer, { topic: options.topic, onSent: options.onProduced });
+    this.budget = options.budget ?? new SendBudget();
+    this.sender = new CoalescingSender(producer, { topic: options.topic, onSent: options.onProduced, budget: this.budget });
     // Batches left by a previous owner are replayed before anything new.
     this.spooling = this.hasWaiting();
     if (this.spooling) this.spoolReason = 'replaying adopted spool';
@@ -60,16 +77,38 @@ export class EventWriter {
     this.replaying = this.replayLoop();
   }
 
-  /** Resolves once every record is durable; rejects with UnavailableError when neither Kafka nor the spool takes them. */
+  /** Whether every record can be produced at all (each alone within the broker's message limit). */
+  producible(records: OutgoingRecord[]): boolean {
+    return records.every((record) => this.budget.fits(record));
+  }
+
+  /**
+   * Resolves once every record is durable; rejects with UnavailableError when neither Kafka
+   * nor the spool takes them, and with RecordTooLargeError (before anything is written)
+   * when one could never be produced.
+   */
   async write(records: OutgoingRecord[]): Promise<Durability> {
     if (this.closed) throw new UnavailableError('ingest is stopping');
+    if (!this.producible(records)) throw new RecordTooLargeError(this.budget.bytes);
     if (!this.spooling && this.connected) {
-      const sending = this.sender.send(records);
-      const outcome = await settleWithin(sending, this.options.produceTimeoutMs);
+      let sending!: Promise<void>;
+      const outcome = await new Promise<Outcome>((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
+        // The clock starts when the records leave the coalescer's queue: waiting behind other
+        // requests under load is not Kafka being slow (and a queue the writer gives up on is diverted).
+        sending = this.sender.send(records, () => {
+          timer = setTimeout(() => resolve('timeout'), this.options.produceTimeoutMs);
+        });
+        sending.then(
+          () => (clearTimeout(timer), resolve('acked')),
+          (error) => (clearTimeout(timer), resolve(error instanceof DivertedError ? 'diverted' : 'failed')),
+        );
+      });
       if (outcome === 'acked') return 'kafka';
-      this.startSpooling(
-        outcome === 'timeout' ? `no acknowledgement within ${this.options.produceTimeoutMs} ms` : 'Kafka write failed',
-      );
+      if (outcome !== 'diverted')
+        this.startSpooling(
+          outcome === 'timeout' ? `no acknowledgement within ${this.options.produceTimeoutMs} ms` : 'Kafka write failed',
+        );
       // A send still under way may be acknowledged later: the spooled copy then counts as delivered.
       return this.spool(
         records,
@@ -87,14 +126,15 @@ export class EventWriter {
   /** Contracts §1 health: Kafka down while the spool takes the writes is a warning, not an outage. */
   kafkaHealth(reachable: CheckResult): CheckResult {
     if (reachable.status === 'passing') return reachable;
-    if (this.lastSpoolError)
-      return { status: 'critical', detail: `${reachable.detail}; and the spool fails: ${this.lastSpoolError}` };
+    const spoolTrouble = this.spoolTrouble();
+    if (spoolTrouble) return { status: 'critical', detail: `${reachable.detail}; and ${spoolTrouble}` };
     return { status: 'warning', detail: `${reachable.detail ?? 'Kafka unreachable'}; accepted events go to the spool` };
   }
 
   spoolHealth(): CheckResult {
     const own = this.directory.own;
-    if (this.lastSpoolError) return { status: 'critical', detail: this.lastSpoolError };
+    const spoolTrouble = this.spoolTrouble();
+    if (spoolTrouble) return { status: 'critical', detail: spoolTrouble };
     const events = this.directory.spools.reduce((sum, spool) => sum + spool.waitingEvents, 0);
     if (this.spooling || events > 0) {
       return {
@@ -103,6 +143,17 @@ export class EventWriter {
       };
     }
     return { status: 'passing' };
+  }
+
+  /** Why the spool cannot take writes now: it fails, or it is full (until the replay has freed room for what it last refused, or Kafka takes the writes again). */
+  private spoolTrouble(): string | undefined {
+    if (this.lastSpoolError) return `the spool fails: ${this.lastSpoolError}`;
+    const own = this.directory.own;
+    // Only while writes go to the spool: once Kafka takes them again, a full spool refuses nothing.
+    if (this.spooling && this.refusedBytes > 0 && own.bytes + this.refusedBytes > own.maxBytes)
+      return `the spool is full (${own.bytes} of ${own.maxBytes} bytes): new events are refused`;
+    this.refusedBytes = 0;
+    return undefined;
   }
 
   get isSpooling(): boolean {
@@ -133,6 +184,8 @@ export class EventWriter {
     if (!this.spooling) this.options.logger.warn({ reason }, 'Kafka does not take writes; spooling accepted events to disk');
     this.spooling = true;
     this.spoolReason = reason;
+    // Requests still queued for Kafka go to the spool now, behind the ones that failed, not after a wait of their own.
+    this.sender.divertWaiting();
     this.wake?.();
   }
 
@@ -141,10 +194,15 @@ export class EventWriter {
     try {
       await this.directory.own.append(records.map(toSpoolRecord), inFlight);
       this.lastSpoolError = undefined;
+      this.refusedBytes = 0;
       return 'spool';
     } catch (error) {
-      if (error instanceof SpoolFullError) throw new UnavailableError(error.message);
-      this.lastSpoolError = (error as Error).message;
+      if (error instanceof SpoolFullError) {
+        this.refusedBytes = Math.max(1, error.frameBytes);
+        throw new UnavailableError(error.message);
+      }
+      // Health is public: it names the error, never the file-system path that the message holds (the log has it).
+      this.lastSpoolError = `${(error as NodeJS.ErrnoException).code ?? (error as Error).name}`;
       this.options.logger.error({ err: (error as Error).message }, 'spool write failed');
       throw new UnavailableError('the spool cannot be written');
     } finally {
@@ -186,19 +244,17 @@ export class EventWriter {
         continue;
       }
       try {
-        const head = spool.peek()[0];
+        const head = spool.peek(1)[0];
         if (head.inFlight) {
           const acked = await head.inFlight;
           head.inFlight = undefined;
           if (acked) await spool.markDelivered([head]);
           continue;
         }
-        const batches = takeHead(spool);
+        const batches = takeHead(spool, this.budget.bytes);
         const records: OutgoingRecord[] = [];
         for (const batch of batches) for (const record of await spool.read(batch)) records.push(record);
-        const started = performance.now();
-        await this.producer.send(this.options.topic, records);
-        this.options.onProduced?.(performance.now() - started, records.length);
+        for (const chunk of this.budget.split(records)) await this.replaySend(chunk.records);
         await spool.markDelivered(batches);
         backoffMs = 250;
       } catch (error) {
@@ -206,6 +262,32 @@ export class EventWriter {
         await this.pause(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 4000);
       }
+    }
+  }
+
+  /**
+   * Sends records of the spool in order. Should the broker still refuse their size (its
+   * limit is lower than configured), they go in halves, and a record refused on its own
+   * is set aside on disk: nothing in the spool may block the records behind it.
+   */
+  private async replaySend(records: OutgoingRecord[]): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.producer.send(this.options.topic, records);
+      this.options.onProduced?.(performance.now() - started, records.length);
+    } catch (error) {
+      if (!isTooLargeError(error)) throw error;
+      if (records.length === 1) {
+        await this.directory.setAside(records.map(toSpoolRecord), (error as Error).message);
+        this.options.logger.error(
+          { err: (error as Error).message, key: String(records[0].key) },
+          'Kafka refuses a spooled event for its size; set aside in the spool root',
+        );
+        return;
+      }
+      const half = Math.ceil(records.length / 2);
+      await this.replaySend(records.slice(0, half));
+      await this.replaySend(records.slice(half));
     }
   }
 
@@ -224,14 +306,21 @@ export class EventWriter {
   }
 }
 
-/** Consecutive batches from the head of the spool, up to a send's worth, stopping before one whose original write is still open. */
-function takeHead(spool: Spool): SpooledBatch[] {
+/**
+ * Consecutive batches from the head of the spool, up to a send's worth (by records, and by
+ * frame bytes, which bound their records' bytes), stopping before one whose original write
+ * is still open. The first batch is always taken, however big: the replay splits its records.
+ */
+function takeHead(spool: Spool, maxBytes: number): SpooledBatch[] {
   const taken: SpooledBatch[] = [];
   let records = 0;
-  for (const batch of spool.peek()) {
-    if (batch.inFlight || (taken.length > 0 && records + batch.count > REPLAY_MAX_RECORDS)) break;
+  let bytes = 0;
+  for (const batch of spool.peek(REPLAY_MAX_RECORDS)) {
+    if (batch.inFlight) break;
+    if (taken.length > 0 && (records + batch.count > REPLAY_MAX_RECORDS || bytes + batch.length > maxBytes)) break;
     taken.push(batch);
     records += batch.count;
+    bytes += batch.length;
   }
   return taken;
 }

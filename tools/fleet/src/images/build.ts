@@ -6,8 +6,7 @@ import type { ServiceName } from '@mmp/common';
 import { bundlePath, IMAGE_REPOSITORY, imageName } from '../definitions/fleet';
 import { hasImage } from '../docker/engine';
 
-export const LOCAL_BASE = 'mmp/node-base:20';
-export const REGISTRY_BASE = 'node:20-bookworm-slim';
+import { LOCAL_BASE, REGISTRY_BASE } from '../runtime';
 
 /** The files a service's image is built from: nothing else of the repository is sent to the engine. */
 export function contextEntries(service: ServiceName): string[] {

@@ -1,12 +1,15 @@
 import type { Logger } from '@mmp/common';
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Spool, type SpoolOptions } from './spool';
+import type { SpoolRecord } from './spool-frame';
 import { HEARTBEAT_INTERVAL_MS, ownerIsGone, parseOwner, type OwnerProbe, type SpoolOwner } from './spool-owner';
 
 const OWNER_FILE = 'owner.json';
+/** Under the root: records Kafka refused on their own for their size, one JSON line each, kept for an operator. */
+export const SET_ASIDE_DIR = 'set-aside';
 const ADOPTED_DIR = 'adopted';
 const MUTEX_FILE = '.adopt.lock';
 const MUTEX_STALE_MS = 30_000;
@@ -69,7 +72,7 @@ export class SpoolDirectory {
       await writeOwner(dir, owner);
       for (const name of await readdir(root)) {
         const candidate = join(root, name);
-        if (name.startsWith('.') || candidate === dir || !(await directoryPresent(candidate))) continue;
+        if (name.startsWith('.') || name === SET_ASIDE_DIR || candidate === dir || !(await directoryPresent(candidate))) continue;
         if (!ownerIsGone(await readOwner(candidate), probe(), await ageOf(candidate))) continue;
         const target = join(dir, ADOPTED_DIR, `${Date.now().toString(36)}-${name}`);
         await rename(candidate, target);
@@ -88,6 +91,23 @@ export class SpoolDirectory {
     }, HEARTBEAT_INTERVAL_MS);
     directory.heartbeat.unref();
     return directory;
+  }
+
+  /**
+   * Keeps records that Kafka refuses for good (durably, outside any spool, so no replay
+   * meets them again) in `<root>/set-aside/<instance>.ndjson`, with the reason.
+   */
+  async setAside(records: SpoolRecord[], reason: string): Promise<void> {
+    const folder = join(dirname(this.dir), SET_ASIDE_DIR);
+    await mkdir(folder, { recursive: true });
+    const handle = await open(join(folder, `${this.ownerRecord.instanceId}.ndjson`), 'a');
+    try {
+      const at = new Date().toISOString();
+      await handle.writeFile(records.map((record) => JSON.stringify({ at, reason, ...record }) + '\n').join(''));
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Deletes adopted spools whose batches are all delivered. */

@@ -86,4 +86,62 @@ describe('Spool', () => {
     assert.equal(reopened.waitingBatches, 2);
     await reopened.close();
   });
+
+  it('holds and delivers 200,000 waiting batches, and reopens with them (no spread of a huge list)', async () => {
+    const dir = await freshDir();
+    const spool = await Spool.open(dir, { maxBytes: 1 << 30 });
+    const total = 200_000;
+    const appends: Promise<unknown>[] = [];
+    for (let i = 0; i < total; i++) appends.push(spool.append([{ key: 'k', value: String(i) }]));
+    await Promise.all(appends);
+    assert.equal(spool.waitingBatches, total);
+    await spool.markDelivered(spool.peek().slice(0, 1));
+    assert.equal(spool.waitingBatches, total - 1);
+    await spool.close();
+
+    const reopened = await Spool.open(dir, { maxBytes: 1 << 30 });
+    assert.equal(reopened.waitingBatches, total - 1);
+    assert.deepEqual(await reopened.read(reopened.peek()[0]), [{ key: 'k', value: '1' }]);
+    let delivered = 0;
+    for (;;) {
+      const head = reopened.peek(5000);
+      if (head.length === 0) break;
+      await reopened.markDelivered(head);
+      delivered += head.length;
+    }
+    assert.equal(delivered, total - 1);
+    assert.equal(reopened.empty, true);
+    await reopened.close();
+  });
+
+  it('never sends a delivered batch again after a restart, even when an append kept its segment', async () => {
+    const dir = await freshDir();
+    const spool = await Spool.open(dir, { maxBytes: 1 << 20 });
+    const [a, b] = await Promise.all([spool.append(records('a', 1)), spool.append(records('b', 1))]);
+    // The last waiting batches are delivered while another append is queued for the same segment.
+    const [, c] = await Promise.all([spool.markDelivered([a, b]), spool.append(records('c', 1))]);
+    await spool.close();
+
+    const reopened = await Spool.open(dir, { maxBytes: 1 << 20 });
+    assert.deepEqual(
+      reopened.peek().map((batch) => batch.id),
+      [c.id],
+    );
+    await reopened.close();
+  });
+
+  it('skips batches delivered out of order and keeps the rest in order', async () => {
+    const spool = await Spool.open(await freshDir(), { maxBytes: 1 << 20 });
+    const batches = [];
+    for (let i = 0; i < 5; i++) batches.push(await spool.append(records(`o${i}`, 2)));
+    await spool.markDelivered([batches[1], batches[3]]);
+    assert.deepEqual(
+      spool.peek().map((batch) => batch.id),
+      [batches[0].id, batches[2].id, batches[4].id],
+    );
+    assert.equal(spool.waitingEvents, 6);
+    await spool.markDelivered([batches[1]]);
+    assert.equal(spool.waitingBatches, 3, 'a second mark of the same batch counts once');
+    await spool.close();
+  });
 });

@@ -12,7 +12,11 @@ import {
 } from './spool-frame';
 
 export class SpoolFullError extends Error {
-  constructor(readonly maxBytes: number) {
+  constructor(
+    readonly maxBytes: number,
+    /** The size of the frame that did not fit. */
+    readonly frameBytes: number,
+  ) {
     super(`the spool is full (${maxBytes} bytes)`);
     this.name = 'SpoolFullError';
   }
@@ -31,6 +35,8 @@ export interface SpooledBatch {
    * makes the batch go out twice.
    */
   inFlight?: Promise<boolean>;
+  /** Set once the batch reached Kafka; it then only waits to be dropped from the head of the list. */
+  delivered?: boolean;
 }
 
 interface Segment {
@@ -62,7 +68,15 @@ export interface SpoolOptions {
  */
 export class Spool {
   private readonly segments: Segment[] = [];
-  private readonly waiting: SpooledBatch[] = [];
+  /**
+   * Batches in acceptance order from `head` on; delivered ones are flagged and dropped
+   * as the head passes them. NOTE: never spread this list into a call (`push(...list)`):
+   * past ~125k elements the arguments overflow the stack with a RangeError.
+   */
+  private waiting: SpooledBatch[] = [];
+  private head = 0;
+  private waitingCount = 0;
+  private waitingEventCount = 0;
   private tail?: { segment: Segment; handle: FileHandle };
   private nextSegment = 1;
   private nextBatch = 1;
@@ -87,6 +101,7 @@ export class Spool {
     await mkdir(dir, { recursive: true });
     const names = (await readdir(dir)).filter((name) => SEGMENT_PATTERN.test(name)).sort();
     const delivered = new Set<string>();
+    const found: SpooledBatch[] = [];
     for (const name of names) {
       const number = Number(SEGMENT_PATTERN.exec(name)![1]);
       const buffer = await readFile(join(dir, name));
@@ -97,7 +112,7 @@ export class Spool {
       for (const frame of decoded.frames) {
         if (frame.kind === FrameKind.Batch) {
           const { id, records } = decodeBatch(frame.payload);
-          spool.waiting.push({ id, segment: number, offset: frame.offset, length: frame.length, count: records.length });
+          found.push({ id, segment: number, offset: frame.offset, length: frame.length, count: records.length });
         } else {
           for (const id of decodeDelivered(frame.payload)) delivered.add(id);
         }
@@ -105,10 +120,7 @@ export class Spool {
       spool.nextSegment = number + 1;
     }
     // Markers always follow their batch, so one pass over everything sorts them out.
-    const remaining = spool.waiting.filter((batch) => !delivered.has(batch.id));
-    spool.waiting.length = 0;
-    spool.waiting.push(...remaining);
-    for (const batch of remaining) spool.segmentOf(batch.segment)!.waiting++;
+    for (const batch of found) if (!delivered.has(batch.id)) spool.addWaiting(batch, spool.segmentOf(batch.segment)!);
     await spool.compact();
     return spool;
   }
@@ -119,11 +131,16 @@ export class Spool {
   }
 
   get waitingBatches(): number {
-    return this.waiting.length;
+    return this.waitingCount;
   }
 
   get waitingEvents(): number {
-    return this.waiting.reduce((sum, batch) => sum + batch.count, 0);
+    return this.waitingEventCount;
+  }
+
+  /** The size limit: an append that would pass it is refused with SpoolFullError. */
+  get maxBytes(): number {
+    return this.options.maxBytes;
   }
 
   get busy(): boolean {
@@ -134,16 +151,21 @@ export class Spool {
   append(records: SpoolRecord[], inFlight?: Promise<boolean>): Promise<SpooledBatch> {
     const id = `${process.pid.toString(36)}.${Date.now().toString(36)}.${(this.nextBatch++).toString(36)}`;
     const frame = encodeBatch(id, records);
-    if (this.bytes + frame.length > this.options.maxBytes) return Promise.reject(new SpoolFullError(this.options.maxBytes));
+    if (this.bytes + frame.length > this.options.maxBytes)
+      return Promise.reject(new SpoolFullError(this.options.maxBytes, frame.length));
     const batch = { id, count: records.length, inFlight } as SpooledBatch;
     return new Promise((resolve, reject) => {
       this.enqueue({ frame, batch, done: (error) => (error ? reject(error) : resolve(batch)) });
     });
   }
 
-  /** The oldest batches not yet delivered, in order. */
-  peek(): readonly SpooledBatch[] {
-    return this.waiting;
+  /** The oldest batches not yet delivered, in order, at most `limit` of them. */
+  peek(limit = Infinity): SpooledBatch[] {
+    const batches: SpooledBatch[] = [];
+    for (let i = this.head; i < this.waiting.length && batches.length < limit; i++) {
+      if (!this.waiting[i].delivered) batches.push(this.waiting[i]);
+    }
+    return batches;
   }
 
   async read(batch: SpooledBatch): Promise<SpoolRecord[]> {
@@ -159,23 +181,32 @@ export class Spool {
     }
   }
 
-  /** Records that the batches reached Kafka; fully delivered segments go away. */
+  /**
+   * Records that the batches reached Kafka; fully delivered segments go away. The mark is
+   * written even for the last waiting batch: its segment may outlive it (a queued append
+   * keeps the tail), and a restart must not send it again.
+   */
   async markDelivered(batches: SpooledBatch[]): Promise<void> {
-    const ids = new Set(batches.map((batch) => batch.id));
-    const remaining: SpooledBatch[] = [];
-    for (const batch of this.waiting) {
-      if (!ids.has(batch.id)) remaining.push(batch);
-      else this.segmentOf(batch.segment)!.waiting--;
+    const ids: string[] = [];
+    for (const batch of batches) {
+      if (batch.delivered) continue;
+      const segment = this.segmentOf(batch.segment);
+      if (!segment) continue;
+      batch.delivered = true;
+      segment.waiting--;
+      this.waitingCount--;
+      this.waitingEventCount -= batch.count;
+      ids.push(batch.id);
     }
-    if (remaining.length === this.waiting.length) return;
-    this.waiting.length = 0;
-    this.waiting.push(...remaining);
-    if (this.waiting.length > 0) {
-      // Without the marker a restart would send these again: harmless (consumers dedupe), so no extra fsync for it.
-      await new Promise<void>((resolve, reject) =>
-        this.enqueue({ frame: encodeDelivered([...ids]), done: (error) => (error ? reject(error) : resolve()) }),
-      );
+    if (ids.length === 0) return;
+    while (this.head < this.waiting.length && this.waiting[this.head].delivered) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
     }
+    await new Promise<void>((resolve, reject) =>
+      this.enqueue({ frame: encodeDelivered(ids), done: (error) => (error ? reject(error) : resolve()) }),
+    );
     await this.compact();
   }
 
@@ -187,12 +218,19 @@ export class Spool {
 
   /** True when nothing is left in the directory but what its owner put there besides segments. */
   get empty(): boolean {
-    return this.waiting.length === 0 && this.segments.length === 0 && !this.busy;
+    return this.waitingCount === 0 && this.segments.length === 0 && !this.busy;
   }
 
   async remove(): Promise<void> {
     await this.close();
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private addWaiting(batch: SpooledBatch, segment: Segment): void {
+    this.waiting.push(batch);
+    segment.waiting++;
+    this.waitingCount++;
+    this.waitingEventCount += batch.count;
   }
 
   private segmentOf(number: number): Segment | undefined {
@@ -233,8 +271,7 @@ export class Spool {
               offset,
               length: write.frame.length,
             }) as SpooledBatch;
-            this.waiting.push(batch);
-            tail.segment.waiting++;
+            this.addWaiting(batch, tail.segment);
           }
           offset += write.frame.length;
         }
@@ -279,7 +316,7 @@ export class Spool {
       const oldest = this.segments[0];
       if (oldest.waiting > 0) return;
       if (this.tail?.segment === oldest) {
-        if (this.waiting.length > 0 || this.busy) return;
+        if (this.waitingCount > 0 || this.busy) return;
         await this.closeTail();
       }
       this.segments.shift();

@@ -1,0 +1,2 @@
+export * from './held-queue';
+export * from './held-drainer';
