@@ -2,7 +2,8 @@ import { eventKey, type OutgoingRecord } from '@mmp/common';
 import { randomBytes } from 'node:crypto';
 import { closeRedis, createRedis } from '@mmp/common';
 import { REDIS_URL, uniqueId } from '../support/infra';
-import { createTopic, quietLogger } from '../support/kafka';
+import { createTopic, produce, quietLogger } from '../support/kafka';
+import { waitFor } from '../support/infra';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 
 /** A UTC day `daysAgo` days before today, YYYY-MM-DD. */
@@ -90,7 +91,7 @@ export async function aggregatesUnderTest(): Promise<AggregatesUnderTest> {
     AGGREGATES_TOPIC: topic,
     AGGREGATES_GROUP: uniqueId('aggregates'),
     AGGREGATES_KEY_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
   };
   return {
     topic,
@@ -121,3 +122,46 @@ export async function getReport(
   const text = await response.text();
   return { status: response.status, contentType: response.headers.get('content-type'), text, json: () => JSON.parse(text) };
 }
+
+/**
+ * Writes one click per partition after everything already there, each under its own media
+ * source, and waits until the report shows all of them. Partitions are consumed in order,
+ * so by then everything written before was counted, whatever the group managed to commit.
+ */
+export async function drainThroughMarkers(
+  service: () => ServiceProcess,
+  topic: string,
+  app: { appId: string; token: string },
+  day: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const tag = randomBytes(4).toString('hex');
+  const markers = Array.from({ length: 12 }, (_, partition) => ({
+    ...recordOf(
+      attributedEvent(app.appId, 'click', day, { touch: { media_source: `marker-${tag}-${partition}`, campaign: null } }),
+    ),
+    partition,
+  }));
+  await produce(topic, markers);
+  let seen = 0;
+  try {
+    await waitFor(
+      'a marker from every partition',
+      async () => {
+        const rows = (await getReport(service(), app.appId, { from: day, to: day }, app.token)).json().rows as {
+          media_source: string;
+        }[];
+        seen = rows.filter((row) => row.media_source.startsWith(`marker-${tag}-`)).length;
+        return seen === markers.length;
+      },
+      timeoutMs,
+      100,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (${seen} of ${markers.length} seen)\n${service().output().slice(-3000)}`);
+  }
+}
+
+/** The rows without the markers of drainThroughMarkers. */
+export const withoutMarkers = <Row extends { media_source?: string }>(rows: Row[]): Row[] =>
+  rows.filter((row) => !row.media_source?.startsWith('marker-'));

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { deleteApp, putApp, waitFor, type TestApp } from '../support/infra';
 import { replayFrom } from '@mmp/common';
-import { committedOffsets, endOffsets, produce, testClient } from '../support/kafka';
+import { committedOffsets, produce, testClient } from '../support/kafka';
 import type { ServiceProcess } from '../support/service-process';
 import {
   aggregatesUnderTest,
+  drainThroughMarkers,
+  withoutMarkers,
   attributedEvent,
   dayAgo,
   getReport,
@@ -210,24 +212,15 @@ describe('aggregates over real Kafka and Redis', () => {
   });
 
   it('counts nothing twice when the same events come again: redelivered at new offsets, or the group replayed', async () => {
-    const consumedToTheEnd = async (when: string) => {
-      const ends = await endOffsets(harness.topic);
-      await waitFor(
-        `the group committed to the end of the topic ${when}`,
-        async () => {
-          const committed = await committedOffsets(harness.env.AGGREGATES_GROUP, harness.topic);
-          return [...ends].every(([partition, end]) => committed.get(partition) === end);
-        },
-        60_000,
-      );
-    };
+    const counter = { appId: app.record.app_id, token: app.apiToken };
+    const consumedToTheEnd = () => drainThroughMarkers(() => service, harness.topic, counter, D2);
     const assertUnchanged = async () => {
-      assert.deepEqual((await report({})).json().rows, BY_MEDIA_SOURCE);
-      assert.deepEqual((await report({ group_by: 'date,media_source,campaign' })).json().rows, BY_ALL);
+      assert.deepEqual(withoutMarkers((await report({})).json().rows), BY_MEDIA_SOURCE);
+      assert.deepEqual(withoutMarkers((await report({ group_by: 'date,media_source,campaign' })).json().rows), BY_ALL);
     };
     // The same event_ids at new offsets: what a replay of events.raw.v1 through attribution writes.
     await produce(harness.topic, produced.map(recordOf));
-    await consumedToTheEnd('after the redelivery');
+    await consumedToTheEnd();
     await assertUnchanged();
 
     // The group itself moved back to the beginning of the topic, as `fleet replay` does.
@@ -244,7 +237,7 @@ describe('aggregates over real Kafka and Redis', () => {
       [...(await committedOffsets(harness.env.AGGREGATES_GROUP, harness.topic)).values()].every((offset) => offset === 0n),
     );
     service = await harness.start();
-    await consumedToTheEnd('after the replay');
+    await consumedToTheEnd();
     await assertUnchanged();
   });
 });
