@@ -1,4 +1,4 @@
-import { deadLetter, ok, type Message, type Metrics, type Outcome } from '@mmp/common';
+import { deadLetter, dependencyDown, ok, type Message, type Metrics, type Outcome } from '@mmp/common';
 import { countingOf, type CounterDelta } from '../domain/counting';
 import type { CountersStore } from '../store/counters.store';
 import type { CountedEvent } from './counted-event.schema';
@@ -34,11 +34,19 @@ export class EventCounting {
       }
     }
     // One app's keys share a hash slot; different apps go in parallel.
-    const counted = await Promise.all([...byApp].map(([appId, deltas]) => this.store.count(appId, deltas)));
+    const counted = await Promise.all([...byApp].map(([appId, deltas]) => this.store.count(appId, deltas).catch(asOutage)));
     const submitted = [...byApp.values()].reduce((sum, deltas) => sum + deltas.length, 0);
     const fresh = counted.reduce((sum, value) => sum + value, 0);
     if (fresh > 0) this.metrics.increment('aggregates.counted', fresh);
     if (submitted > fresh) this.metrics.increment('aggregates.already_counted', submitted - fresh);
     return outcomes;
   }
+}
+
+/** Redis answers these while it cannot serve for a while (loading, a long script, failover, memory): retry, do not dead-letter. */
+const TRANSIENT_REPLIES = /^(LOADING|BUSY|OOM|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
+
+function asOutage(error: unknown): never {
+  if (error instanceof Error && TRANSIENT_REPLIES.test(error.message)) throw dependencyDown('redis', error);
+  throw error;
 }
