@@ -17,6 +17,7 @@ export * from './service/fleet-context';
 export * from './service/fleet.module';
 export * from './service/bootstrap';
 export * from './consumer/outcome';
+export * from './consumer/errors';
 export * from './consumer/backoff';
 export * from './consumer/watermark';
 export * from './consumer/stream-consumer';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { createLogger } from '@mmp/common';
 import { Spool } from './spool';
 import { SpoolDirectory } from './spool-directory';
-import { LEASE_MS, type SpoolOwner } from './spool-owner';
+import { LEASE_MS, SELF_FENCE_MS, type SpoolOwner } from './spool-owner';
 
 const run = promisify(execFile);
 
@@ -80,4 +80,35 @@ describe('SpoolDirectory', () => {
     await running.spools[0].markDelivered(running.spools[0].peek());
     await running.close();
   });
+
+  it('stops using its directory after a stalled renewal until it proved it is still its own, and for good once adopted', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'spool-root-spec-'));
+    roots.push(root);
+    let clock = Date.now();
+    const options = { maxBytes: 1 << 20, adoptEveryMs: 3_600_000, now: () => clock };
+    const logger = createLogger('spec', 'silent');
+    const kept = await SpoolDirectory.open(root, 'kept', options, logger);
+    const lost = await SpoolDirectory.open(root, 'lost', options, logger);
+    assert.equal(kept.usable, true);
+
+    clock += SELF_FENCE_MS + 1000; // both event loops stalled this long
+    assert.equal(kept.usable, false, 'no writes on a lease that may be lapsing');
+    assert.equal(lost.usable, false);
+    // Meanwhile another process adopted `lost` (an adopter moves the directory away).
+    await rename(lost.dir, join(root, 'elsewhere'));
+
+    await waitFor(() => kept.usable && lost.fenced);
+    assert.equal(lost.usable, false);
+    await kept.close();
+    await lost.close();
+  });
 });
+
+/** Polls every 20 ms for up to 10 s (the heartbeat runs every 2 s). */
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

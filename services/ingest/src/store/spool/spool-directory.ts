@@ -57,6 +57,8 @@ async function ageOf(path: string): Promise<number> {
 export interface SpoolDirectoryOptions extends SpoolOptions {
   /** How often to look for spools of processes that are gone (default 5 s). */
   adoptEveryMs?: number;
+  /** The clock the lease is kept by (specs stall it). */
+  now?: () => number;
 }
 
 /**
@@ -76,7 +78,8 @@ export interface SpoolDirectoryOptions extends SpoolOptions {
 export class SpoolDirectory {
   private heartbeat?: NodeJS.Timeout;
   private adopter?: NodeJS.Timeout;
-  private renewedAt = Date.now();
+  private renewedAt: number;
+  private readonly now: () => number;
   private renewing?: Promise<void>;
   private closing = false;
   /** Set when another process adopted this directory: nothing may be written or replayed from it any more. */
@@ -90,7 +93,11 @@ export class SpoolDirectory {
     /** Adopted spools first (oldest first), this process's own spool last. */
     readonly spools: Spool[],
     private readonly logger: Logger,
-  ) {}
+    now: () => number,
+  ) {
+    this.now = now;
+    this.renewedAt = now();
+  }
 
   get own(): Spool {
     return this.spools[this.spools.length - 1];
@@ -104,7 +111,7 @@ export class SpoolDirectory {
       host: hostname(),
       pid: process.pid,
       ...PLACE,
-      heartbeatAt: Date.now(),
+      heartbeatAt: (options.now ?? Date.now)(),
     };
     const unlock = await lockRoot(root);
     let dir: string;
@@ -120,7 +127,7 @@ export class SpoolDirectory {
       await unlock();
     }
     const spools = await openTree(dir, options);
-    const directory = new SpoolDirectory(dir, owner, spools, logger);
+    const directory = new SpoolDirectory(dir, owner, spools, logger, options.now ?? Date.now);
     directory.heartbeat = setInterval(() => void directory.renew(), HEARTBEAT_INTERVAL_MS);
     directory.heartbeat.unref();
     directory.adopter = setInterval(() => void directory.adoptNow(options), options.adoptEveryMs ?? ADOPT_EVERY_MS);
@@ -130,7 +137,7 @@ export class SpoolDirectory {
 
   /** Whether the directory may be written and replayed now: its lease is fresh and nobody adopted it. */
   get usable(): boolean {
-    return !this.fenced && Date.now() - this.renewedAt <= SELF_FENCE_MS;
+    return !this.fenced && this.now() - this.renewedAt <= SELF_FENCE_MS;
   }
 
   /** Renews the lease; after a stall, only once the directory has proved to be still its own. */
@@ -139,7 +146,7 @@ export class SpoolDirectory {
       try {
         if (this.fenced || this.closing) return;
         const root = dirname(this.dir);
-        const stale = Date.now() - this.renewedAt > SELF_FENCE_MS;
+        const stale = this.now() - this.renewedAt > SELF_FENCE_MS;
         const unlock = stale ? await lockRoot(root) : undefined;
         try {
           if (stale) {
@@ -153,7 +160,7 @@ export class SpoolDirectory {
               return;
             }
           }
-          const at = Date.now();
+          const at = this.now();
           await writeOwner(this.dir, { ...this.ownerRecord, heartbeatAt: at });
           this.ownerRecord.heartbeatAt = at;
           this.renewedAt = at;
