@@ -1,12 +1,7 @@
-import { EVENT_TYPES, rawEventSchema } from '@mmp/common';
-import { z } from 'zod';
+import { rawEventSchema } from '@mmp/common';
+import type { z } from 'zod';
 
-/**
- * Contracts §4 raw event, with impressions: the shared schema with `impression` among the
- * types (added here until libs/common's EVENT_TYPES carries it; the union is harmless after).
- */
-export const rawInputSchema = rawEventSchema.extend({
-  type: z.enum([...new Set([...EVENT_TYPES, 'impression'])] as [string, ...string[]]),
-});
+/** Contracts §4: the raw events this service reads, clicks and impressions included. */
+export const rawInputSchema = rawEventSchema;
 
 export type RawInput = z.infer<typeof rawInputSchema>;
