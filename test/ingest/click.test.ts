@@ -126,6 +126,16 @@ describe('ingest: GET /v1/click/:appId', () => {
     assert.equal(unknown.body.error, 'not_found');
   });
 
+  it("answers a path with bad %-encoding with a JSON 400, not the web framework's own body", async () => {
+    for (const path of [`/v1/click/${app.record.app_id}%E0%A4%A?pid=net`, '/v1/apps/%ZZ/events']) {
+      const response = await request(ingest.url).get(path);
+      assert.equal(response.status, 400, path);
+      assert.match(String(response.headers['content-type']), /application\/json/);
+      assert.equal(response.body.error, 'bad_request', JSON.stringify(response.body));
+      assert.doesNotMatch(response.text, /FST_|statusCode/);
+    }
+  });
+
   it('answers HEAD as GET would and records nothing', async () => {
     const head = await request(ingest.url).head(`/v1/click/${app.record.app_id}?pid=crawler&clickid=head-1`).expect(302);
     assert.equal(head.headers.location, app.record.store_url);

@@ -3,6 +3,7 @@ import { Module, type DynamicModule, type INestApplication, type Type } from '@n
 import { NestFactory } from '@nestjs/core';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import { ConfigError, loadConfig, type FleetConfig, type ServiceName } from '../config/config';
@@ -77,7 +78,15 @@ export async function bootstrapService<Shape extends z.ZodRawShape = Record<neve
   @Module({ imports: [FleetModule.forContext(context), definition.module(context)] })
   class RootModule {}
 
-  const adapter = new FastifyAdapter({ bodyLimit: definition.bodyLimit ?? 1024 * 1024, trustProxy: false });
+  const adapter = new FastifyAdapter({
+    bodyLimit: definition.bodyLimit ?? 1024 * 1024,
+    trustProxy: false,
+    // Fastify refuses a URL it cannot decode (bad %-encoding) before any hook or Nest filter runs:
+    // answer it in our JSON shape here, never with Fastify's own body.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      void reply.code(400).send({ error: 'bad_request', message: error.message });
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(RootModule, adapter, {
     logger: new NestPinoLogger(logger.child({ component: 'nest' })),
     abortOnError: false,
