@@ -76,6 +76,39 @@ export function streamClientContract(name: string, makeClient: () => StreamClien
       assert.deepEqual([...byPartition.get(0)!.value!], [0, 1, 2]);
     });
 
+    it("send() takes more records for one partition than the broker's message limit, and they arrive whole and in order", async () => {
+      // 1,500 records of 1 KB with one key: 1.5 MB for one partition, over message.max.bytes (1 MiB).
+      // One record batch that size is refused for good; the client must cut the send.
+      const topic = await newTopic(1);
+      const producer = makeClient().producer();
+      await producer.connect();
+      const values = Array.from({ length: 1500 }, (_, i) => `${String(i).padStart(5, '0')}:${'x'.repeat(1024)}`);
+      await producer.send(
+        topic,
+        values.map((value) => ({ key: 'one-device', value })),
+      );
+      await producer.disconnect();
+      const ends = await withAdmin((admin) => admin.endOffsets(topic));
+      assert.deepEqual(ends, [{ partition: 0, offset: '1500' }]);
+
+      const consumer = makeClient().consumer({ groupId: uniqueId('contract'), fromBeginning: true, maxWaitMs: 100 });
+      const seen: string[] = [];
+      await consumer.connect();
+      await consumer.subscribe([topic]);
+      await consumer.run({
+        concurrency: 1,
+        eachBatch: async (batch, context) => {
+          for (const record of batch.records) {
+            seen.push(record.value!.toString());
+            context.resolveOffset(record.offset);
+          }
+        },
+      });
+      await waitFor('1,500 records', () => seen.length >= 1500, 30_000);
+      await consumer.disconnect();
+      assert.deepEqual(seen, values);
+    });
+
     it('commits exactly the offsets given, reads them back, and moves a group to a time', async () => {
       const topic = await newTopic(1);
       const producer = makeClient().producer();

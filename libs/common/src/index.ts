@@ -7,6 +7,7 @@ export * from './kafka/topics';
 export * from './kafka/stream-client';
 export * from './kafka/kafkajs.client';
 export * from './kafka/kafka-probe';
+export * from './kafka/send-budget';
 export * from './consul/consul';
 export * from './redis/redis';
 export * from './metrics/metrics';

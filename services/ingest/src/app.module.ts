@@ -7,7 +7,7 @@ import { RequestOrigin } from './http/request-origin';
 import { ClickIntake } from './intake/click-intake';
 import { EventIntake } from './intake/event-intake';
 import { EventWriter } from './producer/event-writer';
-import { SendBudget } from './producer/send-budget';
+import { SendBudget } from '@mmp/common';
 import type { IngestConfig } from './service';
 import { EventIdDedupe } from './store/event-id-dedupe';
 import { SpoolDirectory } from './store/spool/spool-directory';

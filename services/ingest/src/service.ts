@@ -2,7 +2,7 @@ import type { ServiceDefinition } from '@mmp/common';
 import { z } from 'zod';
 import { IngestModule } from './app.module';
 import { parseProxyTrust } from './domain/ip';
-import { DEFAULT_MAX_MESSAGE_BYTES } from './producer/send-budget';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '@mmp/common';
 
 export const ingestConfig = {
   /** Where spool directories live: one per process, plus those adopted from processes that are gone. */

@@ -8,6 +8,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from '../logging/logger';
+import { SendBudget } from './send-budget';
 import type {
   IncomingRecord,
   BatchContext,
@@ -72,7 +73,7 @@ export class KafkajsStreamClient implements StreamClient {
         ? { retry: { retries: options.retries, initialRetryTime: 200, maxRetryTime: 2000 } }
         : {}),
     });
-    return new KafkajsProducer(producer, options.requestTimeoutMs ?? 30000);
+    return new KafkajsProducer(producer, options.requestTimeoutMs ?? 30000, new SendBudget(options.maxMessageBytes));
   }
 
   consumer(options: GroupConsumerOptions): GroupConsumer {
@@ -97,26 +98,33 @@ class KafkajsProducer implements StreamProducer {
   constructor(
     private readonly producer: Producer,
     private readonly timeoutMs: number,
+    private readonly budget: SendBudget,
   ) {}
 
   connect(): Promise<void> {
     return this.producer.connect();
   }
 
+  /**
+   * kafkajs puts all of a send's records for one partition into one record batch and never
+   * splits it, and the broker refuses a batch over its message limit for good; so the records
+   * go in sends that each stay under it, one after another (order per partition is kept).
+   */
   async send(topic: string, records: import('./stream-client').OutgoingRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.producer.send({
-      topic,
-      acks: -1,
-      timeout: this.timeoutMs,
-      messages: records.map((record) => ({
-        key: record.key,
-        value: record.value,
-        headers: record.headers,
-        partition: record.partition,
-        timestamp: record.timestamp === undefined ? undefined : String(record.timestamp),
-      })),
-    });
+    for (const chunk of this.budget.split(records)) {
+      await this.producer.send({
+        topic,
+        acks: -1,
+        timeout: this.timeoutMs,
+        messages: chunk.records.map((record) => ({
+          key: record.key,
+          value: record.value,
+          headers: record.headers,
+          partition: record.partition,
+          timestamp: record.timestamp === undefined ? undefined : String(record.timestamp),
+        })),
+      });
+    }
   }
 
   disconnect(): Promise<void> {

@@ -94,11 +94,16 @@ export interface ProducerOptions {
   requestTimeoutMs?: number;
   /** Retries inside the client before send() rejects; unlimited for idempotent producers by default. */
   retries?: number;
+  /** The broker's `message.max.bytes`: send() cuts its records into sends that stay under it. */
+  maxMessageBytes?: number;
 }
 
 export interface StreamProducer {
   connect(): Promise<void>;
-  /** Resolves once every record is acknowledged by all in-sync replicas (acks=all). */
+  /**
+   * Resolves once every record is acknowledged by all in-sync replicas (acks=all). Any number of
+   * records: they go in as many sends as the broker's message limit needs, in order.
+   */
   send(topic: string, records: OutgoingRecord[]): Promise<void>;
   disconnect(): Promise<void>;
 }

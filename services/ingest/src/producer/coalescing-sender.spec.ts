@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CoalescingSender, DivertedError } from './coalescing-sender';
 import { ScriptedProducer } from './scripted-producer.spec-support';
-import { recordBytes, SendBudget } from './send-budget';
+import { recordBytes, SendBudget } from '@mmp/common';
 
 const record = (value: string, key = 'k') => ({ key, value });
 

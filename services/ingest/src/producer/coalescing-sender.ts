@@ -1,5 +1,5 @@
 import type { OutgoingRecord, StreamProducer } from '@mmp/common';
-import { SendBudget, type Chunk } from './send-budget';
+import { SendBudget, type Chunk } from '@mmp/common';
 
 interface Waiting extends Chunk {
   started?(): void;

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SpoolDirectory } from '../store/spool/spool-directory';
 import { EventWriter, UnavailableError, type Durability } from './event-writer';
 import { ScriptedProducer } from './scripted-producer.spec-support';
-import { recordBytes, SendBudget } from './send-budget';
+import { recordBytes, SendBudget } from '@mmp/common';
 
 const logger = createLogger('ingest-spec', 'silent');
 

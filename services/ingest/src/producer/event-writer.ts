@@ -3,7 +3,7 @@ import { SpoolFullError, type Spool, type SpooledBatch } from '../store/spool/sp
 import type { SpoolDirectory } from '../store/spool/spool-directory';
 import type { SpoolRecord } from '../store/spool/spool-frame';
 import { CoalescingSender, DivertedError } from './coalescing-sender';
-import { isTooLargeError, SendBudget } from './send-budget';
+import { isTooLargeError, SendBudget } from '@mmp/common';
 
 /** The events could be made durable neither in Kafka nor in the spool: the request is answered 503. */
 export class UnavailableError extends Error {

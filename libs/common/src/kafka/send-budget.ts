@@ -1,4 +1,4 @@
-import type { OutgoingRecord } from '@mmp/common';
+import type { OutgoingRecord } from './stream-client';
 
 /** Kafka's default `message.max.bytes`: the largest record batch a broker takes for one partition. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
