@@ -9,7 +9,7 @@ WORKDIR /app
 COPY deploy/docker/healthcheck.js /app/healthcheck.js
 # Both bases have the non-root user node (uid 1000).
 USER 1000:1000
-# No curl in the image: node asks /health itself (and finds the port when PORT=0).
+# No curl in the image: node asks /health/live itself (and finds the port when PORT=0).
 HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 CMD ["node", "/app/healthcheck.js"]
 # Run with --init (Marathon: the docker parameter init=true): tini forwards SIGTERM to node.
 STOPSIGNAL SIGTERM

@@ -1,7 +1,9 @@
-// The image's HEALTHCHECK: GET /health of the service in this container, with nothing but node.
+// The image's HEALTHCHECK: GET /health/live (contracts §1, liveness) of the service in this container,
+// with nothing but node. Liveness, not readiness: a service whose Kafka or Redis is down answers /health
+// with 503 but must not be marked unhealthy (and restarted) for it; Consul checks /health for routing.
 // With PORT=0 the service picks its port, so the port is found from the listening sockets of the
 // container's own processes (/proc/<pid>/fd -> socket inodes -> /proc/net/tcp{,6} LISTEN rows).
-// 200 (passing) and 429 (warning: degraded, still serving) are healthy for Docker; anything else is not.
+// Only 200 is healthy.
 'use strict';
 const fs = require('node:fs');
 const http = require('node:http');
@@ -49,9 +51,9 @@ const host = bind && bind !== '0.0.0.0' && bind !== '::' ? bind : '127.0.0.1';
 
 function probe(port) {
   return new Promise((resolve) => {
-    const request = http.get({ host, port, path: '/health', timeout: 2000 }, (response) => {
+    const request = http.get({ host, port, path: '/health/live', timeout: 2000 }, (response) => {
       response.resume();
-      resolve(response.statusCode === 200 || response.statusCode === 429);
+      resolve(response.statusCode === 200);
     });
     request.on('timeout', () => request.destroy());
     request.on('error', () => resolve(false));

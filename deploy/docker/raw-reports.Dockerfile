@@ -7,9 +7,11 @@ FROM ${BASE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY deploy/docker/healthcheck.js /app/healthcheck.js
+# RAW_REPORTS_DIR: a named volume mounted here starts owned by uid 1000.
+COPY --chown=1000:1000 volumes/empty/ /var/lib/mmp/raw-reports/
 # Both bases have the non-root user node (uid 1000).
 USER 1000:1000
-# No curl in the image: node asks /health itself (and finds the port when PORT=0).
+# No curl in the image: node asks /health/live itself (and finds the port when PORT=0).
 HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 CMD ["node", "/app/healthcheck.js"]
 # Run with --init (Marathon: the docker parameter init=true): tini forwards SIGTERM to node.
 STOPSIGNAL SIGTERM

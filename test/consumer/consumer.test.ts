@@ -6,6 +6,7 @@ import {
   connectRedis,
   createRedis,
   deadLetter,
+  DependencyDownError,
   jsonDecoder,
   Metrics,
   ok,
@@ -203,7 +204,7 @@ describe('StreamConsumer health', () => {
     const consumer = consumerOf(
       topic,
       async (messages) => {
-        if (dependencyDown) throw new Error('dependency down');
+        if (dependencyDown) throw new DependencyDownError('partner-api', 'dependency down');
         handled.push(...messages.map((message) => message.value.id));
         return messages.map(() => ok);
       },
@@ -379,8 +380,9 @@ describe('StreamConsumer in a group of two', () => {
           first.assignedPartitions().size + second.assignedPartitions().size === 4,
         30_000,
       );
-      // Ahead of the wall clock, so the end marks of idle partitions (wall-clock times) cannot vouch for it.
-      const T = Date.now() + 3_600_000;
+      // Ahead of the wall clock (within the grace, or the marks would be capped below it), so the
+      // end marks of idle partitions (wall-clock times minus the grace) cannot vouch for it.
+      const T = Date.now() + 1000;
       await produce(topic, [item('a', 0, T + 10), item('b', 1, T + 20), item('c', 2, T + 30), item('held', 3, T + 40)]);
       await waitFor('partitions 0-2 past T', async () => {
         const marks = await store.marks();

@@ -3,15 +3,15 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { it } from 'node:test';
-import { bytesDecoder, ok, StreamConsumer } from '@mmp/common';
-import { ROOT, uniqueId, waitFor } from '../support/infra';
+import { bytesDecoder, closeRedis, connectRedis, createRedis, ok, StreamConsumer, Watermark } from '@mmp/common';
+import { REDIS_URL, ROOT, uniqueId, waitFor } from '../support/infra';
 import { committedOffsets, createTopic, produce, quietLogger, testClient } from '../support/kafka';
 
 const run = promisify(execFile);
 const fleet = (args: string[]) =>
   run(process.execPath, [resolve(ROOT, 'tools/fleet/dist/main.js'), ...args], { cwd: ROOT, timeout: 60_000 });
 
-it('fleet replay moves a stopped group to a time, and refuses while the group is running', async () => {
+it('fleet replay moves a stopped group to a time with its watermark marks, and refuses while the group is running', async () => {
   const topic = await createTopic(2);
   const now = Date.now();
   await produce(topic, [
@@ -41,6 +41,13 @@ it('fleet replay moves a stopped group to a time, and refuses while the group is
     await consumer.stop();
   }
 
+  const redis = createRedis(REDIS_URL, quietLogger);
+  connectRedis(redis);
+  await waitFor('redis', () => redis.isReady);
+  const watermark = new Watermark(redis, groupId, topic);
+  await watermark.record(0, now - 5000, now);
+  await watermark.record(1, now - 10_000, null);
+
   const { stderr } = await fleet([
     'replay',
     '--group',
@@ -54,6 +61,12 @@ it('fleet replay moves a stopped group to a time, and refuses while the group is
   const committed = await committedOffsets(groupId, topic);
   assert.equal(committed.get(0), 1n, 'nothing on partition 0 after the time: its end');
   assert.equal(committed.get(1), 1n, 'partition 1 goes back to the message after the time');
+
+  const marks = await watermark.marks();
+  assert.deepEqual(marks.get(0), { eventTimeMs: now - 60_001, endMs: now - 60_001 }, 'the marks went back with the offsets');
+  assert.deepEqual(marks.get(1), { eventTimeMs: now - 60_001, endMs: null });
+  await watermark.clear();
+  await closeRedis(redis);
 
   await assert.rejects(fleet(['replay', '--group', groupId, '--topic', topic, '--from', 'yesterday']), /RFC 3339/);
 });

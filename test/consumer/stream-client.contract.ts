@@ -47,19 +47,24 @@ export function streamClientContract(name: string, makeClient: () => StreamClien
 
       const consumer = makeClient().consumer({ groupId: uniqueId('contract'), fromBeginning: true, maxWaitMs: 100 });
       const seen: IncomingRecord[] = [];
+      // Recorded here and asserted below: an assert thrown inside eachBatch only makes the client redeliver.
+      const highWatermarks: string[] = [];
+      const stale: boolean[] = [];
       await consumer.connect();
       await consumer.subscribe([topic]);
       await consumer.run({
         concurrency: 1,
         eachBatch: async (batch, context) => {
           seen.push(...batch.records);
-          assert.equal(batch.highWatermark, '1');
-          assert.equal(context.isStale(), false);
+          highWatermarks.push(batch.highWatermark);
+          stale.push(context.isStale());
           context.resolveOffset(batch.records[batch.records.length - 1].offset);
         },
       });
       await waitFor('two records', () => seen.length === 2);
       await consumer.disconnect();
+      assert.deepEqual(highWatermarks, ['1', '1'], 'one batch per partition, each with its end offset');
+      assert.deepEqual(stale, [false, false], 'a member that owns its partitions is not stale');
       const byPartition = new Map(seen.map((record) => [record.partition, record]));
       const keyed = byPartition.get(2)!;
       assert.equal(keyed.key?.toString(), 'a');
@@ -101,6 +106,38 @@ export function streamClientContract(name: string, makeClient: () => StreamClien
         assert.deepEqual(await admin.resetOffsetsToTime(groupId, topic, 2_000_000), [{ partition: 0, offset: '1' }]);
         assert.deepEqual(await admin.committedOffsets(groupId, topic), [{ partition: 0, offset: '1' }]);
         assert.deepEqual(await admin.resetOffsetsToTime(groupId, topic, 9_000_000_000_000), [{ partition: 0, offset: '3' }]);
+      });
+    });
+
+    it('commit() resolves only once the broker accepted: a commit the client skips or the broker refuses rejects', async () => {
+      const topic = await newTopic(1);
+      const producer = makeClient().producer();
+      await producer.connect();
+      await producer.send(topic, [
+        { key: 'a', value: '1' },
+        { key: 'b', value: '2' },
+      ]);
+      await producer.disconnect();
+      const groupId = uniqueId('contract');
+      const consumer = makeClient().consumer({ groupId, fromBeginning: true, maxWaitMs: 100 });
+      const commits: Promise<void>[] = [];
+      let count = 0;
+      await consumer.connect();
+      await consumer.subscribe([topic]);
+      await consumer.run({
+        concurrency: 1,
+        eachBatch: async (batch, context) => {
+          count += batch.records.length;
+          commits.push(consumer.commit([{ topic, partition: 0, offset: '1' }]));
+          context.resolveOffset(batch.records[batch.records.length - 1].offset);
+        },
+      });
+      await waitFor('two records', () => count === 2);
+      await Promise.all(commits);
+      await consumer.disconnect();
+      await assert.rejects(consumer.commit([{ topic, partition: 0, offset: '2' }]), 'a commit after the consumer stopped');
+      await withAdmin(async (admin) => {
+        assert.deepEqual(await admin.committedOffsets(groupId, topic), [{ partition: 0, offset: '1' }], 'nothing moved');
       });
     });
 

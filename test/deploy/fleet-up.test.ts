@@ -107,7 +107,10 @@ describe('fleet up --containers', () => {
       timeoutMs: 60_000,
     });
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /image mmp\/ingest:no-such-tag is missing: run 'fleet images build'/);
+    assert.match(
+      missing.stderr,
+      /image 127\.0\.0\.1:5000\/mmp\/ingest:no-such-tag is missing and could not be pulled .*run 'fleet images build' and 'fleet images push'/,
+    );
 
     const broken = await runFleet(['up', '--containers', '--tag', tag, '--env', 'LOG_LEVEL=loud'], {
       env: { DOCKER_HOST: engine.host },

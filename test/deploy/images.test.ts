@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
-import { chownSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { currentRevision, FLEET, localVolumes, marathonApp, NODE_VERSION, removeRunContainers, RUN_DIR } from '@mmp/fleet';
+import {
+  currentRevision,
+  FLEET,
+  loadFleetConfig,
+  localVolumes,
+  marathonApp,
+  NODE_VERSION,
+  removeRunContainers,
+  ROOT,
+} from '@mmp/fleet';
 import { instanceStatus, uniqueId, waitFor } from '../support/infra';
 import { run, runFleet } from './support/cli';
 import { dockerUp, type Engine } from './support/docker';
@@ -13,6 +20,7 @@ const LABEL = 'images-test';
 describe('service images', () => {
   let engine: Engine;
   const tag = currentRevision();
+  const prefix = loadFleetConfig(ROOT).images.prefix;
 
   before(async () => {
     engine = await dockerUp();
@@ -29,8 +37,8 @@ describe('service images', () => {
     console.log(`# fleet images build: ${Date.now() - started} ms`);
     for (const { name } of FLEET) {
       assert.match(build.stderr, new RegExp(`\\[${name}\\] Step 1/\\d+ : ARG BASE_IMAGE`));
-      const image = await engine.docker.getImage(`mmp/${name}:${tag}`).inspect();
-      const latest = await engine.docker.getImage(`mmp/${name}:latest`).inspect();
+      const image = await engine.docker.getImage(`${prefix}/${name}:${tag}`).inspect();
+      const latest = await engine.docker.getImage(`${prefix}/${name}:latest`).inspect();
       assert.equal(latest.Id, image.Id);
       assert.equal(image.Config.User, '1000:1000');
       assert.deepEqual(image.Config.Cmd, ['node', `dist/bundles/${name}.js`]);
@@ -46,7 +54,7 @@ describe('service images', () => {
   it('every image runs the Node the project provisions, the same Node these tests run on', async () => {
     assert.equal(process.version, `v${NODE_VERSION}`, 'npm test runs on the Node pinned in .node-version');
     for (const { name } of FLEET) {
-      const version = await run('docker', ['run', '--rm', '--network', 'host', `mmp/${name}:${tag}`, 'node', '--version'], {
+      const version = await run('docker', ['run', '--rm', '--network', 'host', `${prefix}/${name}:${tag}`, 'node', '--version'], {
         env: { DOCKER_HOST: engine.host },
       });
       assert.equal(version.code, 0, version.stderr);
@@ -96,6 +104,8 @@ describe('service images', () => {
       assert.match(logs, /"signal":"SIGTERM".*"msg":"stopping"/);
       assert.match(logs, /deregistered from Consul/);
       await container.remove();
+      for (const volume of (await engine.docker.listVolumes()).Volumes ?? [])
+        if (volume.Name.endsWith(instanceId)) await engine.docker.getVolume(volume.Name).remove();
     });
   }
 });
@@ -107,19 +117,17 @@ function createContainer(
   tag: string,
   instanceId: string,
 ): Promise<Docker.Container> {
-  const app = marathonApp(spec, { tag, version: tag });
-  const volumes = localVolumes(app, resolve(RUN_DIR, 'volumes'));
-  for (const volume of volumes) {
-    mkdirSync(volume.local, { recursive: true });
-    chownSync(volume.local, 1000, 1000);
-  }
-  const env = { ...app.env, PORT: '0', INSTANCE_ID: instanceId };
+  const app = marathonApp(spec, { tag, version: tag, config: loadFleetConfig(ROOT) });
+  // A fresh named volume per container: it must come up owned by uid 1000 from the image alone (ingest creates its
+  // own directory in the spool root at start, so passing in Consul proves it can write there).
+  const volumes = localVolumes(app, '/unused').map((volume) => ({ ...volume, name: `${volume.name}-${instanceId}` }));
+  const env = { ...app.env, HOST: '127.0.0.1', PORT: '0', INSTANCE_ID: instanceId };
   return docker.createContainer({
     name: instanceId,
     Image: app.container.docker.image,
     Cmd: app.args,
     Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
     Labels: { 'mmp.fleet.run': LABEL },
-    HostConfig: { NetworkMode: 'host', Init: true, Binds: volumes.map((volume) => `${volume.local}:${volume.containerPath}:rw`) },
+    HostConfig: { NetworkMode: 'host', Init: true, Binds: volumes.map((volume) => `${volume.name}:${volume.containerPath}:rw`) },
   });
 }

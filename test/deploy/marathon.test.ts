@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { FLEET, marathonGroup, passingInstances } from '@mmp/fleet';
+import { FLEET, loadFleetConfig, marathonGroup, passingInstances, ROOT } from '@mmp/fleet';
 import { CONSUL } from '../support/infra';
 import { runFleet } from './support/cli';
 import { infraUp } from './support/docker';
@@ -36,7 +36,7 @@ describe('fleet deploy --marathon', () => {
     assert.equal(group.id, '/mmp');
     assert.deepEqual(
       group.apps.map((app) => app.container.docker.image),
-      FLEET.map((spec) => `mmp/${spec.name}:${tag}`),
+      FLEET.map((spec) => `${loadFleetConfig(ROOT).images.prefix}/${spec.name}:${tag}`),
     );
     assert.ok(stub.requests.some((request) => request.url === '/v2/deployments'));
     assert.match(result.stderr, /step 1\/1: StartApplication \/mmp\/ingest/);
@@ -63,17 +63,17 @@ describe('fleet deploy --marathon', () => {
     assert.doesNotMatch(forced.stderr, /409/);
   });
 
-  it("answers 422 (an invalid definition) by printing Marathon's details", async () => {
-    const group = marathonGroup({ tag: 'bad', version: 'bad' });
-    group.apps[1].cpus = -1;
-    group.apps[2].instances = -2;
+  it("answers 422 (a definition the schema allows but Marathon refuses) by printing Marathon's details", async () => {
+    const group = marathonGroup({ tag: 'bad', version: 'bad', config: loadFleetConfig(ROOT) });
+    group.apps[1].constraints = [['hostname', 'UNIQUELY']];
+    group.apps[2].constraints = [['rack', 'MAX_PER', 'two']];
     const file = join(scratch, 'invalid.group.json');
     writeFileSync(file, JSON.stringify(group));
     const result = await runFleet(['deploy', '--marathon', stub.url, '--file', file, '--timeout', '60']);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /Marathon answered 422: the definition is invalid \(Object is not valid\)/);
-    assert.match(result.stderr, /\/apps\(1\)\/cpus: error\.min/);
-    assert.match(result.stderr, /\/apps\(2\)\/instances: error\.min/);
+    assert.match(result.stderr, /\/apps\(1\)\/constraints\(0\): error\.constraint\.operator/);
+    assert.match(result.stderr, /\/apps\(2\)\/constraints\(0\): error\.constraint\.value/);
     assert.equal(stub.deployments.size, 0);
   });
 

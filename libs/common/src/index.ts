@@ -1,5 +1,6 @@
 export * from './config/config';
 export * from './logging/logger';
+export * from './events/field-rules';
 export * from './events/event.schema';
 export * from './events/app.schema';
 export * from './kafka/topics';
@@ -16,6 +17,7 @@ export * from './service/fleet-context';
 export * from './service/fleet.module';
 export * from './service/bootstrap';
 export * from './consumer/outcome';
+export * from './consumer/errors';
 export * from './consumer/backoff';
 export * from './consumer/watermark';
 export * from './consumer/stream-consumer';

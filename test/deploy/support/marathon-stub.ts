@@ -170,6 +170,13 @@ function validate(group: MarathonGroup): { path: string; errors: string[] }[] {
     if (typeof app.cpus !== 'number' || app.cpus < 0) at('cpus', 'error.min');
     if (typeof app.mem !== 'number' || app.mem < 0) at('mem', 'error.min');
     if (!app.container?.docker?.image) at('container/docker/image', 'error.path.missing');
+    // Constraint operators and values: plain strings to the published schema, checked by Marathon itself.
+    (app.constraints ?? []).forEach(([, operator, value], at_) => {
+      const path = `constraints(${at_})`;
+      if (!['UNIQUE', 'CLUSTER', 'GROUP_BY', 'LIKE', 'UNLIKE', 'MAX_PER', 'IS'].includes(operator))
+        at(path, 'error.constraint.operator');
+      else if (operator === 'MAX_PER' && !/^\d+$/.test(value ?? '')) at(path, 'error.constraint.value');
+    });
   });
   return details;
 }

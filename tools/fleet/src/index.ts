@@ -1,7 +1,9 @@
+export * from './config/fleet-config';
 export * from './definitions/fleet';
 export * from './definitions/files';
 export * from './docker/engine';
 export * from './images/build';
+export * from './images/push';
 export * from './marathon/client';
 export * from './marathon/deploy';
 export * from './runner/plan';
@@ -10,4 +12,6 @@ export * from './runner/containers';
 export * from './consul/consul';
 export * from './seed/seed';
 export { ROOT, RUN_DIR, currentRevision } from './paths';
+export * from './topics/topics';
+export * from './marathon/schema';
 export * from './runtime';

@@ -4,33 +4,30 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { consulUrl } from './consul/consul';
 import { connectDocker, dockerHost, ensureEngine } from './docker/engine';
-import {
-  committedOptions,
-  FLEET,
-  INFRA_ENV,
-  marathonGroup,
-  renderFiles,
-  type MarathonGroup,
-  type RenderOptions,
-} from './definitions/fleet';
+import { loadFleetConfig, type FleetConfiguration } from './config/fleet-config';
+import { committedOptions, FLEET, marathonGroup, renderFiles, type MarathonGroup, type RenderOptions } from './definitions/fleet';
 import { compareFiles, writeFiles } from './definitions/files';
 import { buildImage, chooseBase, pruneImages } from './images/build';
+import { pushImage, requireRegistry } from './images/push';
 import { MarathonClient } from './marathon/client';
 import { deploy } from './marathon/deploy';
+import { loadSchemaChecker } from './marathon/schema';
 import { currentRevision, ROOT, RUN_DIR } from './paths';
 import { FleetRunner, type RunningInstance } from './runner/runner';
 import { demoApp, DEMO_APP_ID, seed, shellExports } from './seed/seed';
 import { banner } from './runner/banner';
 import { replayGroup } from './replay/replay';
-import { withKafkaAdmin } from './kafka-admin';
+import { ensureTopics } from './topics/topics';
 import { REGISTRY_BASE } from './runtime';
 
 const say = (line: string): void => void console.error(`[fleet] ${line}`);
 
-/** `--env KEY=VALUE` options, plus the infrastructure addresses this shell overrides (contracts §1). */
+/**
+ * `--env KEY=VALUE` options: the only variables of the operator's that reach a definition. The shell's own
+ * KAFKA_BROKERS or CONSUL_HTTP_ADDR (how the tool reaches the cluster) never do.
+ */
 function envOverrides(pairs: string[] = []): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const key of Object.keys(INFRA_ENV)) if (process.env[key]) env[key] = process.env[key]!;
   for (const pair of pairs) {
     const at = pair.indexOf('=');
     if (at < 1) throw new Error(`--env wants KEY=VALUE, got '${pair}'`);
@@ -39,28 +36,64 @@ function envOverrides(pairs: string[] = []): Record<string, string> {
   return env;
 }
 
-function renderOptions(tag: string | undefined, pairs: string[] | undefined): RenderOptions {
+function renderOptions(config: FleetConfiguration, tag: string | undefined, pairs: string[] | undefined): RenderOptions {
   const revision = tag ?? currentRevision();
-  return { tag: revision, version: revision, env: envOverrides(pairs) };
+  return { tag: revision, version: revision, config, env: envOverrides(pairs) };
+}
+
+/** Fails, naming every problem, unless the definition passes Marathon's schema: nothing invalid leaves the tool. */
+function checkSchema(definition: unknown, what: string): void {
+  const problems = loadSchemaChecker(ROOT).checkDefinition(definition);
+  if (problems.length === 0) return;
+  for (const problem of problems) say(`  ${problem}`);
+  throw new Error(`${what} does not pass Marathon's app schema (${problems.length} problem(s) above)`);
+}
+
+/** `--config FILE`: the fleet configuration, relative to the repository root unless absolute. */
+const configOption = { config: { type: 'string' } } as const;
+
+function readGroup(file: string): MarathonGroup {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as MarathonGroup;
+  } catch (error) {
+    throw new Error(`${file} is not JSON: ${(error as Error).message}`);
+  }
 }
 
 const commands: Record<string, { summary: string; run(args: string[]): Promise<number | void> }> = {
   topics: {
-    summary: 'create the topics of contracts §4 that do not exist yet',
-    async run() {
-      await withKafkaAdmin(async (admin) => {
-        await admin.ensureTopics(FLEET_TOPICS);
-        for (const spec of FLEET_TOPICS) say(`topic ${spec.topic}: ${await admin.partitionCount(spec.topic)} partitions`);
-      });
+    summary: "topics [--config F]: create contracts §4's topics with the configured replication factor and min.insync.replicas",
+    async run(args) {
+      const { values } = parseArgs({ args, options: { ...configOption } });
+      const config = loadFleetConfig(ROOT, values.config);
+      // The tool's own way to the brokers: KAFKA_BROKERS when the operator sets one (a tunnel), else the configuration's.
+      const brokers = (process.env.KAFKA_BROKERS ?? config.kafka.brokers).split(',').map((broker) => broker.trim());
+      const plan = await ensureTopics(brokers, FLEET_TOPICS, config.kafka, say);
+      const problems = plan.filter((action) => action.kind === 'problem');
+      if (problems.length) say(`${problems.length} topic(s) differ from the configuration in what fleet topics cannot change`);
+      return problems.length ? 1 : 0;
     },
   },
 
   definitions: {
     summary: 'write deploy/marathon/*.json and deploy/docker/*.Dockerfile from the fleet spec (--check: fail when they differ)',
     async run(args) {
-      const { values } = parseArgs({ args, options: { check: { type: 'boolean' }, root: { type: 'string' } } });
+      const { values } = parseArgs({
+        args,
+        options: { check: { type: 'boolean' }, root: { type: 'string' }, ...configOption },
+      });
       const root = values.root ?? ROOT;
-      const files = renderFiles(committedOptions);
+      const options = committedOptions(loadFleetConfig(root, values.config));
+      const files = renderFiles(options);
+      const group = marathonGroup(options);
+      checkSchema(group, 'the rendered definitions');
+      say(`${group.apps.length} app definitions pass Marathon's app schema`);
       if (values.check) {
         const differences = compareFiles(root, files);
         for (const difference of differences) say(`${difference.path} ${difference.problem}`);
@@ -77,10 +110,18 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<n
   },
 
   images: {
-    summary: 'images build [--tag T] [service...]: build mmp/<service>:<git sha> and :latest',
+    summary:
+      'images build|push [--tag T] [--config F] [service...]: build <prefix>/<service>:<git sha> and :latest; push the tag to the registry of the prefix',
     async run(args) {
-      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { tag: { type: 'string' } } });
-      if (positionals[0] !== 'build') throw new Error('usage: fleet images build [--tag T] [service...]');
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { tag: { type: 'string' }, ...configOption },
+      });
+      const config = loadFleetConfig(ROOT, values.config);
+      const action = positionals[0];
+      if (action !== 'build' && action !== 'push')
+        throw new Error('usage: fleet images build|push [--tag T] [--config F] [service...]');
       const wanted = positionals.slice(1);
       const services = FLEET.map((spec) => spec.name).filter((name) => wanted.length === 0 || wanted.includes(name));
       const unknown = wanted.filter((name) => !services.includes(name as ServiceName));
@@ -88,11 +129,24 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<n
       const host = dockerHost();
       const docker = connectDocker(host);
       await ensureEngine(docker, host);
+      if (action === 'push') {
+        const tag = values.tag ?? currentRevision();
+        const registry = await requireRegistry(config.images.prefix);
+        say(`pushing ${services.length} image(s) of tag ${tag} to ${registry}`);
+        for (const service of services) {
+          const result = await pushImage(docker, config.images.prefix, service, tag, (line) =>
+            console.error(`[${service}] ${line}`),
+          );
+          say(`pushed ${result.image} (${result.digest ?? 'no digest reported'}) in ${(result.ms / 1000).toFixed(1)} s`);
+        }
+        return;
+      }
       const baseImage = await chooseBase(docker);
       const tags = [values.tag ?? currentRevision(), 'latest'];
       say(`building ${services.length} image(s) at ${host}, base ${baseImage ?? `${REGISTRY_BASE} (the Dockerfile default)`}`);
       for (const service of services) {
         const result = await buildImage(docker, ROOT, service, {
+          prefix: config.images.prefix,
           tags,
           baseImage,
           onLine: (line) => console.error(`[${service}] ${line}`),
@@ -102,7 +156,7 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<n
         );
       }
       for (const service of services) {
-        const removed = await pruneImages(docker, service, Number(process.env.MMP_KEEP_IMAGES ?? 2));
+        const removed = await pruneImages(docker, config.images.prefix, service, Number(process.env.MMP_KEEP_IMAGES ?? 2));
         if (removed.length) say(`removed older images: ${removed.join(', ')}`);
       }
     },
@@ -121,14 +175,18 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<n
           env: { type: 'string', multiple: true },
           timeout: { type: 'string' },
           file: { type: 'string' },
+          ...configOption,
         },
       });
       if (!values.marathon)
         throw new Error('usage: fleet deploy --marathon http://marathon:8080 [--force] [--tag T] [--file group.json]');
       // --file: a group definition as written (e.g. edited by hand); else the fleet rendered for this revision.
-      const group: MarathonGroup = values.file
-        ? (JSON.parse(readFileSync(values.file, 'utf8')) as MarathonGroup)
-        : marathonGroup(renderOptions(values.tag, values.env));
+      const group = values.file
+        ? readGroup(values.file)
+        : marathonGroup(renderOptions(loadFleetConfig(ROOT, values.config), values.tag, values.env));
+      checkSchema(group, values.file ?? 'the rendered group');
+      if (!Array.isArray((group as Partial<MarathonGroup>).apps))
+        throw new Error(`${values.file}: fleet deploy wants a group ({"id": ..., "apps": [...]})`);
       say(`deploying ${group.id} (${group.apps.map((app) => `${app.id}×${app.instances}`).join(', ')}) to ${values.marathon}`);
       const result = await deploy(group, {
         client: new MarathonClient(values.marathon),
@@ -146,9 +204,14 @@ const commands: Record<string, { summary: string; run(args: string[]): Promise<n
     async run(args) {
       const { values } = parseArgs({
         args,
-        options: { containers: { type: 'boolean' }, tag: { type: 'string' }, env: { type: 'string', multiple: true } },
+        options: {
+          containers: { type: 'boolean' },
+          tag: { type: 'string' },
+          env: { type: 'string', multiple: true },
+          ...configOption,
+        },
       });
-      const group = marathonGroup(renderOptions(values.tag, values.env));
+      const group = marathonGroup(renderOptions(loadFleetConfig(ROOT, values.config), values.tag, values.env));
       const mode = values.containers ? 'containers' : 'processes';
       let docker;
       if (mode === 'containers') {

@@ -56,4 +56,30 @@ describe('loadConfig', () => {
       /SPOOL_MAX_BYTES.*|PORT.*SPOOL_MAX_BYTES/,
     );
   });
+
+  it('advertises ADVERTISE_ADDRESS, else the HOST Marathon sets, else loopback; binds BIND_ADDRESS', () => {
+    assert.equal(loadConfig('ingest', {}).advertiseAddress, '127.0.0.1');
+    assert.equal(loadConfig('ingest', { HOST: '10.0.3.7' }).advertiseAddress, '10.0.3.7');
+    assert.equal(loadConfig('ingest', { HOST: '10.0.3.7', ADVERTISE_ADDRESS: '192.0.2.1' }).advertiseAddress, '192.0.2.1');
+    const config = loadConfig('ingest', { HOST: 'agent-3.example', BIND_ADDRESS: '0.0.0.0' });
+    assert.equal(config.bindAddress, '0.0.0.0');
+    assert.equal(config.advertiseAddress, 'agent-3.example');
+  });
+
+  it('expands $HOST in the address variables to the task host, else to loopback', () => {
+    const env = {
+      CONSUL_HTTP_ADDR: '$HOST:8500',
+      STATSD_HOST: '${HOST}',
+      KAFKA_BROKERS: 'kafka-1:9092,$HOST:9092',
+      REDIS_URL: 'redis://$HOST:6379',
+    };
+    const onAgent = loadConfig('attribution', { ...env, HOST: '10.0.3.7' });
+    assert.deepEqual(onAgent.consul, { host: '10.0.3.7', port: 8500 });
+    assert.equal(onAgent.statsd.host, '10.0.3.7');
+    assert.deepEqual(onAgent.kafkaBrokers, ['kafka-1:9092', '10.0.3.7:9092']);
+    assert.equal(onAgent.redisUrl, 'redis://10.0.3.7:6379');
+    assert.deepEqual(loadConfig('attribution', env).consul, { host: '127.0.0.1', port: 8500 });
+    // Only HOST itself, and only in addresses: $HOSTNAME stays as written (and is then rejected).
+    assert.throws(() => loadConfig('attribution', { CONSUL_HTTP_ADDR: '$HOSTNAME:8500', HOST: 'h' }), /CONSUL_HTTP_ADDR/);
+  });
 });

@@ -49,7 +49,9 @@ const sharedSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1 to 100 of A-Z a-z 0-9 . _ -')
     .optional(),
-  ADVERTISE_ADDRESS: z.string().min(1).default('127.0.0.1'),
+  ADVERTISE_ADDRESS: z.string().min(1).optional(),
+  /** Marathon's (and Mesos') name of the agent a task runs on. */
+  HOST: z.string().min(1).optional(),
   BIND_ADDRESS: z.string().min(1).default('127.0.0.1'),
   DEREGISTER_CRITICAL_AFTER: z
     .string()
@@ -63,7 +65,7 @@ export interface FleetConfig<Own = Record<string, never>> {
   /** 0 picks a free port; the service registers the port it really got. */
   port: number;
   instanceId: string;
-  /** The address Consul hands to other services. */
+  /** The address Consul hands to other services: ADVERTISE_ADDRESS, else Marathon's HOST, else loopback. */
   advertiseAddress: string;
   /** The address the HTTP server listens on; loopback unless told otherwise. */
   bindAddress: string;
@@ -74,6 +76,23 @@ export interface FleetConfig<Own = Record<string, never>> {
   logLevel: z.infer<typeof sharedSchema>['LOG_LEVEL'];
   deregisterCriticalAfter: string;
   own: Own;
+}
+
+/** The address variables that may name the task's own host as `$HOST` (e.g. the Consul agent at `$HOST:8500`). */
+const PER_HOST_VARIABLES = ['KAFKA_BROKERS', 'CONSUL_HTTP_ADDR', 'REDIS_URL', 'STATSD_HOST'] as const;
+
+/**
+ * Marathon passes env values as written, with no shell to expand them, so a definition that wants the agent
+ * of its own host says `$HOST` (or `${HOST}`) and the service expands it: to HOST, else to 127.0.0.1.
+ */
+export function expandHost(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const expanded = { ...env };
+  for (const key of PER_HOST_VARIABLES) {
+    const value = expanded[key];
+    if (value) expanded[key] = value.replace(/\$\{HOST\}|\$HOST(?![A-Za-z0-9_])/g, host);
+  }
+  return expanded;
 }
 
 export class ConfigError extends Error {
@@ -96,7 +115,7 @@ export function loadConfig<Shape extends z.ZodRawShape = Record<never, never>>(
   ownShape?: Shape,
 ): FleetConfig<z.infer<z.ZodObject<Shape>>> {
   const schema = ownShape ? sharedSchema.extend(ownShape) : sharedSchema;
-  const parsed = schema.safeParse(env);
+  const parsed = schema.safeParse(expandHost(env));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'} ${issue.message}`);
     throw new ConfigError(service, problems);
@@ -108,7 +127,7 @@ export function loadConfig<Shape extends z.ZodRawShape = Record<never, never>>(
     version: values.SERVICE_VERSION,
     port: values.PORT ?? SERVICES[service],
     instanceId: values.INSTANCE_ID ?? `${service}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
-    advertiseAddress: values.ADVERTISE_ADDRESS,
+    advertiseAddress: values.ADVERTISE_ADDRESS ?? values.HOST ?? '127.0.0.1',
     bindAddress: values.BIND_ADDRESS,
     kafkaBrokers: values.KAFKA_BROKERS,
     consul: values.CONSUL_HTTP_ADDR,

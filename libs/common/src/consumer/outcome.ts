@@ -18,8 +18,11 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 export type Decoder<T> = (record: IncomingRecord) => Decoded<T>;
 
 /**
- * Contract of every handler: one outcome per message, in order. It throws only when a
- * dependency is down; the consumer then backs off and hands the same messages again.
+ * Contract of every handler: one outcome per message, in order. A throw that is a
+ * dependency outage (DependencyDownError, or a Redis/Kafka/network/timeout error; see
+ * isDependencyDown) makes the consumer back off and hand the same messages again, for as
+ * long as it takes. Any other throw is retried a few times, then the message that fails
+ * is found by bisection and dead-lettered.
  */
 export type BatchHandler<T> = (messages: Message<T>[], source: { topic: string; partition: number }) => Promise<Outcome[]>;
 

@@ -13,7 +13,8 @@ import type {
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import { backoffDelay, type BackoffPolicy } from './backoff';
-import type { BatchHandler, Decoder, Message } from './outcome';
+import { describeError, isDependencyDown } from './errors';
+import { deadLetter, type BatchHandler, type Decoder, type Message, type Outcome } from './outcome';
 import type { Watermark } from './watermark';
 
 export interface StreamConsumerOptions<T> {
@@ -43,14 +44,38 @@ export interface StreamConsumerOptions<T> {
   watermark?: { store: Watermark; eventTimeOf(value: T): number };
   fromBeginning?: boolean;
   maxWaitMs?: number;
+  /**
+   * Attempts at a slice whose handler throws an error that is not a dependency outage
+   * (see isDependencyDown) before the slice is bisected to find the message that fails (3).
+   */
+  maxAttempts?: number;
+  /** stop() returns within this, whatever a handler does (8000 ms: contracts §1 gives the whole process 10 s). */
+  stopTimeoutMs?: number;
+  /** Heartbeats go out this often, also while a handler runs, so a rebalance is seen inside a slow slice (3000 ms). */
+  heartbeatIntervalMs?: number;
+  /** The group drops a member it has not heard from for this long (30000 ms). */
+  sessionTimeoutMs?: number;
+  /** In a rebalance, the group waits this long for every member to rejoin (20000 ms). */
+  rebalanceTimeoutMs?: number;
   /** Seen by tests and benchmarks; nothing in the fleet depends on it. */
   observer?: ConsumerObserver;
 }
 
 export interface ConsumerObserver {
+  /** The broker accepted this commit. */
   committed?(partition: number, offset: string): void;
+  /** A handler call (or a DLQ write, or a commit) failed. */
   failed?(partition: number, error: unknown): void;
+  /** This member was given these partitions of its topic. */
+  assigned?(partitions: number[]): void;
+  /** This member learnt that it lost these partitions of its topic. */
+  revoked?(partitions: number[]): void;
+  /** A slice is about to be handed to the handler. */
+  handing?(partition: number, offsets: string[]): void;
 }
+
+/** A slice stopped between handler calls: the consumer is stopping or lost the partition. */
+class SliceInterrupted extends Error {}
 
 interface FailingPartition {
   attempts: number;
@@ -62,9 +87,10 @@ interface FailingPartition {
 /**
  * The fleet's Kafka consumer. Batches go to the handler in slices; per partition the
  * commit is the highest processed offset + 1, made only after the slice's effects and DLQ
- * writes, never for a partition this member has lost. A handler that throws means a
- * dependency is down: the partition pauses and is handed the same messages again after
- * a backoff, while the other partitions go on.
+ * writes, never for a partition this member knows it lost. A dependency outage pauses the
+ * partition and retries it with backoff for as long as it takes; any other error is
+ * retried a few times, then the slice is bisected and the message that fails goes to the
+ * DLQ. See docs/consumer.md.
  */
 export class StreamConsumer<T> {
   private readonly consumer: GroupConsumer;
@@ -84,12 +110,20 @@ export class StreamConsumer<T> {
   private lagByPartition = new Map<number, bigint>();
   private lagTimer?: NodeJS.Timeout;
   private lagTick?: Promise<void>;
+  /** Set when stop() ran out of time: slices still running are dropped, never committed. */
+  private abandoned = false;
+  private abandon!: () => void;
+  private readonly abandonedSignal = new Promise<void>((resolve) => (this.abandon = resolve));
+  private stopping?: Promise<void>;
 
   constructor(private readonly options: StreamConsumerOptions<T>) {
     this.consumer = options.client.consumer({
       groupId: options.groupId,
       fromBeginning: options.fromBeginning ?? true,
       maxWaitMs: options.maxWaitMs ?? 250,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs,
     });
     this.admin = options.client.admin();
     this.ownsProducer = !options.dlqProducer;
@@ -111,6 +145,7 @@ export class StreamConsumer<T> {
   async start(): Promise<void> {
     this.running = true;
     this.consumer.onAssignment((assignment) => this.onAssignment(assignment));
+    this.consumer.onRevoked((revoked) => this.onRevoked(revoked));
     this.consumer.onCrash((error) => {
       this.crashed = error;
       this.options.logger.error({ err: error.message, group: this.options.groupId }, 'consumer crashed and will not restart');
@@ -135,20 +170,46 @@ export class StreamConsumer<T> {
     this.lagTimer.unref();
   }
 
-  /** Contracts §1: no new work, the slices in flight finish and commit, then the member leaves the group. */
-  async stop(): Promise<void> {
-    if (!this.running) return;
+  /**
+   * Contracts §1: no new work; the slices in flight finish and commit, then the member
+   * leaves the group. Returns within stopTimeoutMs whatever a handler does: a slice still
+   * running then is dropped uncommitted, so the next owner gets it again.
+   */
+  stop(): Promise<void> {
+    if (!this.running) return this.stopping ?? Promise.resolve();
     this.running = false;
+    this.stopping = this.shutDown();
+    return this.stopping;
+  }
+
+  private async shutDown(): Promise<void> {
+    const budget = this.options.stopTimeoutMs ?? 8000;
+    const deadline = Date.now() + budget;
     clearInterval(this.lagTimer);
     for (const state of this.failing.values()) clearTimeout(state.resumeTimer);
-    // kafkajs' disconnect does not wait for eachBatch calls in progress; we do.
-    await Promise.allSettled([...this.inFlight]);
-    await this.lagTick?.catch(() => undefined);
-    await this.consumer
-      .disconnect()
-      .catch((error) => this.options.logger.warn({ err: error.message }, 'consumer disconnect failed'));
-    await this.admin.disconnect().catch(() => undefined);
-    if (this.ownsProducer) await this.dlqProducer.disconnect().catch(() => undefined);
+    // kafkajs' disconnect does not wait for eachBatch calls in progress; we do, up to a
+    // point, and keep the rest of the budget for leaving the group and the producer.
+    const drained = await within(Promise.allSettled([...this.inFlight]), budget * 0.6);
+    if (!drained) {
+      this.abandoned = true;
+      this.abandon();
+      this.options.logger.warn(
+        { group: this.options.groupId, slices: this.inFlight.size },
+        'stop_timeout: slices in flight dropped uncommitted; the next owner gets them again',
+      );
+    }
+    await within(this.lagTick ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
+    const left = await within(
+      this.consumer
+        .disconnect()
+        .catch((error) => this.options.logger.warn({ err: (error as Error).message }, 'consumer disconnect failed')),
+      Math.max(0, deadline - Date.now()),
+    );
+    if (!left) this.options.logger.warn({ group: this.options.groupId }, 'consumer disconnect did not finish in time');
+    await within(
+      Promise.allSettled([this.admin.disconnect(), this.ownsProducer ? this.dlqProducer.disconnect() : undefined]),
+      Math.max(0, deadline - Date.now()),
+    );
   }
 
   private onAssignment(assignment: { topic: string; partitions: number[] }[]): void {
@@ -163,6 +224,16 @@ export class StreamConsumer<T> {
     const stillPaused = mine.filter((partition) => this.failing.get(partition)?.resumeTimer);
     if (stillPaused.length > 0) this.consumer.pause([{ topic: this.options.topic, partitions: stillPaused }]);
     this.options.logger.info({ group: this.options.groupId, partitions: mine }, 'partitions assigned');
+    this.options.observer?.assigned?.(mine);
+  }
+
+  /** From here on no slice of these partitions reaches the handler and nothing is committed for them. */
+  private onRevoked(revoked: { topic: string; partitions: number[] }[]): void {
+    const mine = revoked.find((entry) => entry.topic === this.options.topic)?.partitions ?? [];
+    for (const partition of mine) this.assigned.delete(partition);
+    this.options.metrics?.increment('consumer.revocations', 1, { topic: this.options.topic, group: this.options.groupId });
+    this.options.logger.info({ group: this.options.groupId, partitions: mine }, 'partitions revoked');
+    this.options.observer?.revoked?.(mine);
   }
 
   private async onBatch(batch: IncomingBatch, context: BatchContext): Promise<void> {
@@ -171,18 +242,22 @@ export class StreamConsumer<T> {
     const work = this.processBatch(batch, context);
     this.inFlight.add(work);
     try {
-      await work;
+      // Once stop() gives up on a slice, kafkajs must not wait for it either.
+      await Promise.race([work, this.abandonedSignal]);
     } finally {
       this.inFlight.delete(work);
     }
   }
 
+  private interrupted(context: BatchContext): boolean {
+    return !this.running || this.abandoned || !context.isRunning() || context.isStale();
+  }
+
   private async processBatch(batch: IncomingBatch, context: BatchContext): Promise<void> {
     for (let start = 0; start < batch.records.length; start += this.maxHandlerBatch) {
-      if (!this.running || !context.isRunning() || context.isStale()) return;
+      if (this.interrupted(context)) return;
       const slice = batch.records.slice(start, start + this.maxHandlerBatch);
       if (!(await this.processSlice(batch, slice, context))) return;
-      await context.heartbeat().catch(() => undefined);
     }
   }
 
@@ -196,16 +271,24 @@ export class StreamConsumer<T> {
       if (decoded.ok) messages.push({ value: decoded.value, record });
       else deadLetters.push(deadLetterOf(record, decoded.reason));
     }
+    // Heartbeats while the handler runs: a rebalance is seen inside a slow slice, not after it.
+    const beat = setInterval(() => {
+      if (!context.isStale()) context.heartbeat().catch(() => undefined);
+    }, this.options.heartbeatIntervalMs ?? 3000);
+    beat.unref();
     try {
-      const outcomes = messages.length > 0 ? await this.options.handler(messages, { topic, partition }) : [];
-      if (!Array.isArray(outcomes) || outcomes.length !== messages.length) {
-        throw new Error(
-          `handler returned ${Array.isArray(outcomes) ? outcomes.length : typeof outcomes} outcomes for ${messages.length} messages`,
-        );
-      }
+      const outcomes = messages.length > 0 ? await this.settle(messages, { topic, partition }, context, this.maxAttempts) : [];
       outcomes.forEach((outcome, index) => {
         if (outcome.kind === 'dlq') deadLetters.push(deadLetterOf(messages[index].record, outcome.reason));
       });
+    } catch (error) {
+      if (error instanceof SliceInterrupted) return false;
+      this.fail(partition, error);
+      return false;
+    } finally {
+      clearInterval(beat);
+    }
+    try {
       if (deadLetters.length > 0) await this.dlqProducer.send(dlqTopicOf(topic), deadLetters);
     } catch (error) {
       this.fail(partition, error);
@@ -214,17 +297,29 @@ export class StreamConsumer<T> {
 
     const last = slice[slice.length - 1].offset;
     const next = BigInt(last) + 1n;
-    if (context.isStale()) {
-      this.options.logger.info({ partition, offset: last }, 'partition revoked during the slice; not committing');
-      return false;
+    // A slice that finished while stop() waited for it is committed (contracts §1); one dropped or revoked is not.
+    if (this.abandoned || context.isStale()) return this.notCommitted(partition, last, 'dropped or revoked during the slice');
+    try {
+      await context.heartbeat();
+    } catch (error) {
+      if (context.isStale()) {
+        this.notCommitted(partition, last, 'the group is rebalancing');
+        // Not swallowed: kafkajs ends this fetch and rejoins the group at once.
+        throw error;
+      }
+      this.options.logger.warn({ err: (error as Error).message, partition }, 'heartbeat failed');
     }
     try {
       await this.consumer.commit([{ topic, partition, offset: next.toString() }]);
-      this.options.observer?.committed?.(partition, next.toString());
     } catch (error) {
-      // Safe to go on: a later commit covers this one, or the next owner reprocesses.
-      this.options.logger.warn({ err: (error as Error).message, partition }, 'commit failed');
+      this.options.metrics?.increment('consumer.commit_failed', 1, { topic, group: this.options.groupId });
+      this.options.logger.warn({ err: (error as Error).message, partition, offset: next.toString() }, 'commit_failed');
+      this.options.observer?.failed?.(partition, error);
+      // Unresolved, the slice is fetched again: by this member after a backoff, or by the next owner.
+      if (this.running && !this.abandoned && !context.isStale()) this.fail(partition, error);
+      return false;
     }
+    this.options.observer?.committed?.(partition, next.toString());
     context.resolveOffset(last);
     this.positions.set(partition, next);
     this.lagByPartition.set(partition, maxBig(0n, BigInt(batch.highWatermark) - next));
@@ -248,11 +343,76 @@ export class StreamConsumer<T> {
     return true;
   }
 
+  private notCommitted(partition: number, offset: string, why: string): false {
+    this.options.logger.info({ partition, offset, why }, 'slice not committed');
+    return false;
+  }
+
+  private get maxAttempts(): number {
+    return Math.max(1, this.options.maxAttempts ?? 3);
+  }
+
+  /**
+   * The outcomes of a slice. A dependency outage is thrown (the partition backs off and
+   * retries). Any other error is retried up to `attempts` times, then the slice is cut in
+   * halves, each tried once and cut again while it fails, until the message that fails
+   * is alone: it is dead-lettered with the error, and the others keep their outcomes.
+   */
+  private async settle(
+    messages: Message<T>[],
+    source: { topic: string; partition: number },
+    context: BatchContext,
+    attempts: number,
+  ): Promise<Outcome[]> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (this.interrupted(context)) throw new SliceInterrupted();
+      try {
+        this.options.observer?.handing?.(
+          source.partition,
+          messages.map((message) => message.record.offset),
+        );
+        const outcomes = await this.options.handler(messages, source);
+        if (!Array.isArray(outcomes) || outcomes.length !== messages.length) {
+          throw new Error(
+            `handler returned ${Array.isArray(outcomes) ? outcomes.length : typeof outcomes} outcomes for ${messages.length} messages`,
+          );
+        }
+        return outcomes;
+      } catch (error) {
+        if (isDependencyDown(error)) throw error;
+        lastError = error;
+        this.options.observer?.failed?.(source.partition, error);
+        this.options.logger.warn(
+          { partition: source.partition, messages: messages.length, attempt, err: describeError(error) },
+          'handler_failed',
+        );
+        if (attempt < attempts) await this.pauseBriefly(backoffDelay(attempt - 1, this.backoff), context);
+      }
+    }
+    if (messages.length === 1) {
+      this.options.metrics?.increment('consumer.isolated', 1, { topic: source.topic, group: this.options.groupId });
+      return [deadLetter(`handler failed: ${describeError(lastError)}`)];
+    }
+    const middle = Math.ceil(messages.length / 2);
+    const first = await this.settle(messages.slice(0, middle), source, context, 1);
+    const second = await this.settle(messages.slice(middle), source, context, 1);
+    return [...first, ...second];
+  }
+
+  private async pauseBriefly(ms: number, context: BatchContext): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (this.interrupted(context)) throw new SliceInterrupted();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, until - Date.now())));
+    }
+  }
+
   private fail(partition: number, error: unknown): void {
     const now = Date.now();
     const state = this.failing.get(partition) ?? { attempts: 0, since: now, lastError: '' };
     state.attempts += 1;
-    state.lastError = error instanceof Error ? error.message : JSON.stringify(error);
+    state.lastError = error instanceof Error ? error.message : describeError(error);
     const delay = backoffDelay(state.attempts - 1, this.backoff);
     this.failing.set(partition, state);
     this.consumer.pause([{ topic: this.options.topic, partitions: [partition] }]);
@@ -306,7 +466,20 @@ export class StreamConsumer<T> {
       if ([...this.lagByPartition.values()].every((lag) => lag === 0n)) this.lastProgressAt = Date.now();
       // Everything written before observedAt has been consumed on these partitions.
       const watermark = this.options.watermark;
-      if (watermark) await Promise.all(atEnd.map((partition) => watermark.store.record(partition, null, observedAt)));
+      if (watermark) {
+        // An ingest clock up to the grace behind ours may stamp what is still on its way as early
+        // as observedAt - grace: only times before that are vouched for (contracts §5, clock skew).
+        const endMs = observedAt - watermark.store.graceMs;
+        await Promise.all(atEnd.map((partition) => watermark.store.record(partition, null, endMs)));
+        // How far the group's watermark trails the wall clock: a stuck decision queue shows here.
+        const low = await watermark.store.low(ends.length);
+        if (low !== null) {
+          this.options.metrics?.gauge('consumer.watermark_lag_ms', Math.max(0, Date.now() - low), {
+            topic: this.options.topic,
+            group: this.options.groupId,
+          });
+        }
+      }
     } catch (error) {
       this.options.logger.debug({ err: (error as Error).message }, 'lag measurement failed');
     }
@@ -346,3 +519,20 @@ function deadLetterOf(record: IncomingRecord, reason: string): OutgoingRecord {
 }
 
 const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+
+/** True when the work settled within the time; it is left running otherwise. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      work.then(
+        () => true as const,
+        () => true as const,
+      ),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

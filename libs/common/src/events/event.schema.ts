@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FIELD_RULES, type TextField } from './field-rules';
 
 /** Contracts §4: the messages on events.raw.v1 and events.attributed.v1. One schema, both directions. */
 export const EVENT_SCHEMA = 'mmp.event/1';
@@ -6,43 +7,42 @@ export const EVENT_TYPES = ['click', 'impression', 'install', 'in_app_event', 's
 export type EventType = (typeof EVENT_TYPES)[number];
 
 const isoInstant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'must be an ISO 8601 UTC instant');
-const nullableText = (max: number) => z.string().max(max).nullable();
+/** A text field within its FIELD_RULES limits. */
+export const textField = (field: TextField) => z.string().min(FIELD_RULES.text[field].min).max(FIELD_RULES.text[field].max);
+const nullableText = (field: TextField) => textField(field).nullable();
 
 export const deviceSchema = z.strictObject({
-  platform: z.enum(['android', 'ios']).nullable(),
-  advertising_id: z.string().min(1).max(64).nullable().optional(),
-  os_version: z.string().max(64).nullable().optional(),
-  model: z.string().max(64).nullable().optional(),
+  platform: z.enum(FIELD_RULES.platforms).nullable(),
+  advertising_id: nullableText('advertising_id').optional(),
+  os_version: nullableText('os_version').optional(),
+  model: nullableText('model').optional(),
 });
 
 export const clickTouchSchema = z.strictObject({
-  media_source: z.string().min(1).max(100),
-  campaign: nullableText(100),
-  adset: nullableText(100),
-  ad: nullableText(100),
-  site_id: nullableText(100),
-  click_id: nullableText(100),
+  media_source: textField('click_param').min(1),
+  campaign: nullableText('click_param'),
+  adset: nullableText('click_param'),
+  ad: nullableText('click_param'),
+  site_id: nullableText('click_param'),
+  click_id: nullableText('click_param'),
 });
 
 export const rawEventSchema = z.strictObject({
   schema: z.literal(EVENT_SCHEMA),
-  event_id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
-  app_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
+  event_id: z.string().regex(FIELD_RULES.eventId),
+  app_id: z.string().regex(FIELD_RULES.appId),
   type: z.enum(EVENT_TYPES),
   event_time: isoInstant,
   received_at: isoInstant,
-  ip: z.string().max(64).nullable(),
-  user_agent: nullableText(512),
+  ip: nullableText('ip'),
+  user_agent: nullableText('user_agent'),
   device: deviceSchema,
   click: clickTouchSchema.optional(),
-  event_name: nullableText(100),
+  event_name: nullableText('event_name'),
   revenue: z.number().finite().nullable(),
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/)
-    .nullable(),
-  app_version: nullableText(32),
-  customer_user_id: nullableText(128),
+  currency: z.string().regex(FIELD_RULES.currency).nullable(),
+  app_version: nullableText('app_version'),
+  customer_user_id: nullableText('customer_user_id'),
 });
 
 export const matchTypeSchema = z.enum(['id_matching', 'probabilistic', 'organic']);

@@ -41,6 +41,8 @@ export class JsonErrorFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    // A stream handler's error goes back to StreamTransport as it was, to be sorted there.
+    if (host.getType() !== 'http') throw exception;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

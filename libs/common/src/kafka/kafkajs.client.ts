@@ -82,7 +82,7 @@ export class KafkajsStreamClient implements StreamClient {
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
       sessionTimeout: options.sessionTimeoutMs ?? 30000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 3000,
-      rebalanceTimeout: 20000,
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? 20000,
       allowAutoTopicCreation: false,
     });
     return new KafkajsGroupConsumer(consumer, options.fromBeginning ?? true);
@@ -124,11 +124,71 @@ class KafkajsProducer implements StreamProducer {
   }
 }
 
+/**
+ * Errors by which the coordinator says this member's generation is over. kafkajs' own
+ * isStale() only reports a seek(), so we track ownership ourselves from these and from
+ * the assignments: that is what makes BatchContext.isStale() true after a revocation.
+ */
+const generationOver = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+]);
+const endsGeneration = (error: unknown): boolean => {
+  for (let cause = error as { type?: unknown; cause?: unknown } | undefined, depth = 0; cause && depth < 5; depth++) {
+    if (typeof cause.type === 'string' && generationOver.has(cause.type)) return true;
+    cause = cause.cause as typeof cause;
+  }
+  return false;
+};
+
+/** A commit the client returned from without the broker's acknowledgement (kafkajs does so once it stops). */
+export class CommitNotAcceptedError extends Error {
+  override readonly name = 'CommitNotAcceptedError';
+}
+
 class KafkajsGroupConsumer implements GroupConsumer {
+  /** Bumped whenever this member's ownership changes; a batch fetched under an older one is stale. */
+  private generation = 0;
+  private owned = new Map<string, number[]>();
+  private readonly revokedListeners: ((revoked: TopicPartitions[]) => void)[] = [];
+  /** Offsets the broker acknowledged, per "topic:partition", from kafkajs' COMMIT_OFFSETS event. */
+  private readonly accepted = new Map<string, string>();
+  /** The coordinator's answer that ended this member's generation, until the next assignment. */
+  private endedBy?: unknown;
+
   constructor(
     private readonly consumer: Consumer,
     private readonly fromBeginning: boolean,
-  ) {}
+  ) {
+    consumer.on(consumer.events.COMMIT_OFFSETS, (event) => {
+      for (const { topic, partitions } of event.payload.topics)
+        for (const { partition, offset } of partitions) this.accepted.set(`${topic}:${partition}`, String(offset));
+    });
+    // kafkajs found a rebalance on its own (a fetch or its own heartbeat): our partitions are gone.
+    consumer.on(consumer.events.REBALANCING, () => this.revoke());
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.generation++;
+      this.endedBy = undefined;
+      const assignment = event.payload.memberAssignment as Record<string, number[]>;
+      this.owned = new Map(Object.entries(assignment));
+    });
+  }
+
+  private revoke(endedBy?: unknown): void {
+    this.endedBy ??= endedBy;
+    if (this.owned.size === 0) return;
+    this.generation++;
+    const revoked = [...this.owned].map(([topic, partitions]) => ({ topic, partitions }));
+    this.owned = new Map();
+    for (const listener of this.revokedListeners) listener(revoked);
+  }
+
+  private owns(topic: string, partition: number): boolean {
+    return this.owned.get(topic)?.includes(partition) ?? false;
+  }
 
   connect(): Promise<void> {
     return this.consumer.connect();
@@ -143,7 +203,9 @@ class KafkajsGroupConsumer implements GroupConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.concurrency,
-      eachBatch: async ({ batch, isRunning, isStale, heartbeat, resolveOffset }) => {
+      eachBatch: async ({ batch, isRunning, heartbeat, resolveOffset }) => {
+        const generation = this.generation;
+        const isStale = () => generation !== this.generation || !this.owns(batch.topic, batch.partition);
         await options.eachBatch(
           {
             topic: batch.topic,
@@ -151,14 +213,43 @@ class KafkajsGroupConsumer implements GroupConsumer {
             highWatermark: batch.highWatermark,
             records: batch.messages.map((message) => new KafkajsRecord(batch.topic, batch.partition, message)),
           },
-          { isRunning, isStale, heartbeat, resolveOffset },
+          {
+            isRunning,
+            isStale,
+            heartbeat: async () => {
+              try {
+                await heartbeat();
+              } catch (error) {
+                if (endsGeneration(error)) this.revoke(error);
+                throw error;
+              }
+            },
+            resolveOffset,
+          },
         );
+        // The generation is over: hand kafkajs the coordinator's answer, so that it rejoins now
+        // instead of fetching on until its own next heartbeat.
+        if (this.endedBy !== undefined) throw this.endedBy;
       },
     });
   }
 
   async commit(offsets: CommitOffset[]): Promise<void> {
-    if (offsets.length > 0) await this.consumer.commitOffsets(offsets);
+    if (offsets.length === 0) return;
+    for (const { topic, partition } of offsets) this.accepted.delete(`${topic}:${partition}`);
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } catch (error) {
+      if (endsGeneration(error)) this.revoke(error);
+      throw error;
+    }
+    // kafkajs resolves without committing when its runner is stopping; only the broker's answer counts.
+    const skipped = offsets.filter(({ topic, partition, offset }) => this.accepted.get(`${topic}:${partition}`) !== offset);
+    if (skipped.length > 0) {
+      throw new CommitNotAcceptedError(
+        `commit not accepted by the broker for ${skipped.map((entry) => `${entry.topic}[${entry.partition}]@${entry.offset}`).join(', ')}`,
+      );
+    }
   }
 
   pause(target: TopicPartitions[]): void {
@@ -176,14 +267,19 @@ class KafkajsGroupConsumer implements GroupConsumer {
     });
   }
 
+  onRevoked(listener: (revoked: TopicPartitions[]) => void): void {
+    this.revokedListeners.push(listener);
+  }
+
   onCrash(listener: (error: Error) => void): void {
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       if (!event.payload.restart) listener(event.payload.error);
     });
   }
 
-  disconnect(): Promise<void> {
-    return this.consumer.disconnect();
+  async disconnect(): Promise<void> {
+    await this.consumer.disconnect();
+    this.revoke();
   }
 }
 

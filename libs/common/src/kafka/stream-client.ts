@@ -34,8 +34,13 @@ export interface IncomingBatch {
 export interface BatchContext {
   /** False once the consumer is stopping: stop work that has not started. */
   isRunning(): boolean;
-  /** True once this member lost the partition in a rebalance: never commit for it then. */
+  /**
+   * True once this member knows the batch's partition is no longer its own: a rebalance was
+   * signalled (by a heartbeat or a commit) or the group was joined again since the batch was
+   * fetched. Then hand no more of it to a handler and commit nothing for it.
+   */
   isStale(): boolean;
+  /** Rejects when the group is rebalancing or has dropped this member; the batch is then stale. */
   heartbeat(): Promise<void>;
   /** Moves this member's fetch position past the record; unresolved records are fetched again. */
   resolveOffset(offset: string): void;
@@ -61,17 +66,22 @@ export interface GroupConsumerOptions {
   maxBytesPerPartition?: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** How long the group waits for every member to rejoin in a rebalance before dropping it. */
+  rebalanceTimeoutMs?: number;
 }
 
 export interface GroupConsumer {
   connect(): Promise<void>;
   subscribe(topics: string[]): Promise<void>;
   run(options: { concurrency: number; eachBatch(batch: IncomingBatch, context: BatchContext): Promise<void> }): Promise<void>;
+  /** Resolves only once the broker accepted these offsets; a commit refused or skipped by the client rejects. */
   commit(offsets: CommitOffset[]): Promise<void>;
   pause(target: TopicPartitions[]): void;
   resume(target: TopicPartitions[]): void;
   /** Called with this member's assignment after every rebalance. */
   onAssignment(listener: (assigned: TopicPartitions[]) => void): void;
+  /** Called as soon as this member knows it lost its partitions (a rebalance began, or it was dropped from the group). */
+  onRevoked(listener: (revoked: TopicPartitions[]) => void): void;
   /** Called when the client gave up and will not consume any more. */
   onCrash(listener: (error: Error) => void): void;
   disconnect(): Promise<void>;

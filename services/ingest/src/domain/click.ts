@@ -1,6 +1,6 @@
-import { EVENT_SCHEMA, type ClickTouch, type RawEvent } from '@mmp/common';
+import { EVENT_SCHEMA, FIELD_RULES, type ClickTouch, type RawEvent } from '@mmp/common';
 
-export const MAX_CLICK_PARAM = 100;
+export const MAX_CLICK_PARAM = FIELD_RULES.text.click_param.max;
 
 const OPTIONAL_PARAMS = {
   c: 'campaign',
@@ -37,8 +37,8 @@ export function parseClickQuery(query: Record<string, unknown>): ClickQueryResul
   }
   const advertisingId = single(query.advertising_id);
   // The raw event allows 64 characters for a device's advertising id (GAID / IDFA are 36).
-  if (advertisingId !== null && advertisingId.length > 64)
-    return { ok: false, message: 'advertising_id must be at most 64 characters' };
+  if (advertisingId !== null && advertisingId.length > FIELD_RULES.text.advertising_id.max)
+    return { ok: false, message: `advertising_id must be at most ${FIELD_RULES.text.advertising_id.max} characters` };
   return { ok: true, click: { touch, advertisingId } };
 }
 

@@ -21,6 +21,18 @@ function issuesOf(body: unknown) {
 }
 
 describe('validateBatch', () => {
+  it('writes a given ip in one spelling: canonical IPv6, IPv4-mapped IPv6 as IPv4', () => {
+    for (const [given, written] of [
+      ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'],
+      ['::FFFF:203.0.113.9', '203.0.113.9'],
+      ['203.0.113.9', '203.0.113.9'],
+    ]) {
+      const result = validateBatch(install({ ip: given }), context);
+      assert.ok(result.ok);
+      assert.equal(result.events[0].event.ip, written, given);
+    }
+  });
+
   it('shapes a single event into a raw event that rawEventSchema accepts', () => {
     const result = validateBatch(install(), context);
     assert.ok(result.ok);

@@ -1,11 +1,11 @@
-import { EVENT_SCHEMA, type RawEvent } from '@mmp/common';
+import { EVENT_SCHEMA, FIELD_RULES, type RawEvent, type TextField } from '@mmp/common';
 import { EVENT_TIME_FUTURE_MS, EVENT_TIME_PAST_MS } from './dedupe-expiry';
 import { isIpAddress, normalizeIp } from './ip';
 import { parseRfc3339 } from './rfc3339';
 
-export const MAX_EVENTS_PER_BATCH = 1000;
+export const MAX_EVENTS_PER_BATCH = FIELD_RULES.batch.max;
 export const MAX_ISSUES = 100;
-export const MAX_USER_AGENT = 512;
+export const MAX_USER_AGENT = FIELD_RULES.text.user_agent.max;
 
 /** What the request adds to every event it carries. */
 export interface IntakeContext {
@@ -30,9 +30,10 @@ export interface AcceptedEvent {
 
 export type BatchValidation = { ok: true; events: AcceptedEvent[] } | { ok: false; issues: EventIssue[]; submitted: number };
 
-const EVENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
-const CURRENCY = /^[A-Z]{3}$/;
-const SDK_TYPES = new Set(['install', 'in_app_event', 'session']);
+const EVENT_ID = FIELD_RULES.eventId;
+const CURRENCY = FIELD_RULES.currency;
+const SDK_TYPES = new Set<string>(FIELD_RULES.sdkTypes);
+const PLATFORMS = new Set<unknown>(FIELD_RULES.platforms);
 const EVENT_FIELDS = new Set([
   'event_id',
   'type',
@@ -125,40 +126,41 @@ export function validateEvent(
     problem('device', 'required: an object with platform');
   } else {
     for (const key in device) if (!DEVICE_FIELDS.has(key)) problem(`device.${key}`, 'unknown field');
-    if (device.platform === 'android' || device.platform === 'ios') platform = device.platform;
+    if (PLATFORMS.has(device.platform)) platform = device.platform as 'android' | 'ios';
     else problem('device.platform', 'required: android or ios');
-    advertisingId = optionalText(device.advertising_id, 'device.advertising_id', 1, 64, problem);
-    osVersion = optionalText(device.os_version, 'device.os_version', 0, 64, problem);
-    model = optionalText(device.model, 'device.model', 0, 64, problem);
+    advertisingId = optionalText(device.advertising_id, 'device.advertising_id', 'advertising_id', problem);
+    osVersion = optionalText(device.os_version, 'device.os_version', 'os_version', problem);
+    model = optionalText(device.model, 'device.model', 'model', problem);
   }
 
   let ip = context.remoteIp;
   if (input.ip !== undefined && input.ip !== null) {
-    if (typeof input.ip !== 'string' || input.ip.length > 64 || !isIpAddress(input.ip))
+    if (typeof input.ip !== 'string' || input.ip.length > FIELD_RULES.text.ip.max || !isIpAddress(input.ip))
       problem('ip', 'must be an IPv4 or IPv6 address');
     else ip = normalizeIp(input.ip);
   }
 
   let userAgent = context.userAgent;
   if (input.user_agent !== undefined && input.user_agent !== null) {
-    userAgent = optionalText(input.user_agent, 'user_agent', 0, MAX_USER_AGENT, problem);
+    userAgent = optionalText(input.user_agent, 'user_agent', 'user_agent', problem);
   }
 
-  const appVersion = optionalText(input.app_version, 'app_version', 0, 32, problem);
-  const customerUserId = optionalText(input.customer_user_id, 'customer_user_id', 0, 128, problem);
+  const appVersion = optionalText(input.app_version, 'app_version', 'app_version', problem);
+  const customerUserId = optionalText(input.customer_user_id, 'customer_user_id', 'customer_user_id', problem);
 
   let eventName: string | null = null;
   let revenue: number | null = null;
   let currency: string | null = null;
   if (type === 'in_app_event') {
-    if (typeof input.event_name !== 'string' || input.event_name.length < 1 || input.event_name.length > 100) {
-      problem('event_name', 'required for in_app_event: 1 to 100 characters');
+    const { min, max } = FIELD_RULES.text.event_name;
+    if (typeof input.event_name !== 'string' || input.event_name.length < min || input.event_name.length > max) {
+      problem('event_name', `required for in_app_event: ${min} to ${max} characters`);
     } else {
       eventName = input.event_name;
     }
     if (input.revenue !== undefined && input.revenue !== null) {
       const value = input.revenue;
-      if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > 1e9) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > FIELD_RULES.maxAbsRevenue) {
         problem('revenue', 'must be a finite number with absolute value at most 1e9');
       } else {
         revenue = value;
@@ -199,15 +201,15 @@ export function validateEvent(
   };
 }
 
-/** An optional string field; null and absent are the same. */
+/** An optional string field within its FIELD_RULES limits; null and absent are the same. */
 function optionalText(
   value: unknown,
   path: string,
-  min: number,
-  max: number,
+  field: TextField,
   problem: (path: string, message: string) => void,
 ): string | null {
   if (value === undefined || value === null) return null;
+  const { min, max } = FIELD_RULES.text[field];
   if (typeof value !== 'string' || value.length < min || value.length > max) {
     problem(path, min > 0 ? `must be a string of ${min} to ${max} characters` : `must be a string of at most ${max} characters`);
     return null;

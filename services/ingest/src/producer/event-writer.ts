@@ -64,6 +64,8 @@ export class EventWriter {
   ) {
     this.budget = options.budget ?? new SendBudget();
     this.sender = new CoalescingSender(producer, { topic: options.topic, onSent: options.onProduced, budget: this.budget });
+    // Spools adopted while running are replayed alongside direct writes (no order holds across processes anyway).
+    directory.onAdopted = () => this.wake?.();
     // Batches left by a previous owner are replayed before anything new.
     this.spooling = this.hasWaiting();
     if (this.spooling) this.spoolReason = 'replaying adopted spool';
@@ -147,6 +149,7 @@ export class EventWriter {
 
   /** Why the spool cannot take writes now: it fails, or it is full (until the replay has freed room for what it last refused, or Kafka takes the writes again). */
   private spoolTrouble(): string | undefined {
+    if (this.directory.fenced) return 'the spool lease lapsed and another process adopted the directory: restart this one';
     if (this.lastSpoolError) return `the spool fails: ${this.lastSpoolError}`;
     const own = this.directory.own;
     // Only while writes go to the spool: once Kafka takes them again, a full spool refuses nothing.
@@ -190,6 +193,8 @@ export class EventWriter {
   }
 
   private async spool(records: OutgoingRecord[], inFlight?: Promise<boolean>): Promise<Durability> {
+    // Without a fresh lease the directory may be another process's by now (see SpoolDirectory).
+    if (!this.directory.usable) throw new UnavailableError('the spool lease is not held');
     this.appendsUnderWay++;
     try {
       await this.directory.own.append(records.map(toSpoolRecord), inFlight);
@@ -229,6 +234,10 @@ export class EventWriter {
           backoffMs = Math.min(backoffMs * 2, 4000);
           continue;
         }
+      }
+      if (!this.directory.usable) {
+        await this.pause(1000);
+        continue;
       }
       const spool = this.directory.spools.find((candidate) => candidate.waitingBatches > 0);
       if (!spool) {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pack } from 'tar-fs';
 import type { ServiceName } from '@mmp/common';
-import { bundlePath, IMAGE_REPOSITORY, imageName } from '../definitions/fleet';
+import { bundlePath, EMPTY_CONTEXT_DIR, imageName, imageRepository } from '../definitions/fleet';
 import { hasImage } from '../docker/engine';
 
 import { LOCAL_BASE, REGISTRY_BASE } from '../runtime';
@@ -44,7 +44,7 @@ export async function buildImage(
   docker: Docker,
   root: string,
   service: ServiceName,
-  options: { tags: string[]; baseImage?: string; onLine?: (line: string) => void },
+  options: { prefix: string; tags: string[]; baseImage?: string; onLine?: (line: string) => void },
 ): Promise<BuildResult> {
   for (const entry of contextEntries(service)) {
     if (!existsSync(resolve(root, entry))) {
@@ -56,8 +56,14 @@ export async function buildImage(
   const context = pack(root, {
     entries: contextEntries(service),
     map: (header) => ({ ...header, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: new Date(0) }),
+    // Plus an empty directory, the source of volume mount points (COPY --chown; the base has no shell).
+    finalize: false,
+    finish: (archive) => {
+      archive.entry({ name: EMPTY_CONTEXT_DIR, type: 'directory', mode: 0o755, uid: 0, gid: 0, mtime: new Date(0) });
+      archive.finalize();
+    },
   });
-  const [first, ...others] = options.tags.map((tag) => imageName(service, tag));
+  const [first, ...others] = options.tags.map((tag) => imageName(options.prefix, service, tag));
   const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
     t: first,
     dockerfile: `deploy/docker/${service}.Dockerfile`,
@@ -99,8 +105,8 @@ export async function buildImage(
  * Removes all but the newest `keep` images of a service: with the vfs driver every build of a changed
  * bundle holds a full copy of the file system, and a cache that only grows fills the disk.
  */
-export async function pruneImages(docker: Docker, service: ServiceName, keep: number): Promise<string[]> {
-  const images = await docker.listImages({ filters: { reference: [`${IMAGE_REPOSITORY}/${service}`] } });
+export async function pruneImages(docker: Docker, prefix: string, service: ServiceName, keep: number): Promise<string[]> {
+  const images = await docker.listImages({ filters: { reference: [imageRepository(prefix, service)] } });
   const removed: string[] = [];
   for (const image of images.sort((a, b) => b.Created - a.Created).slice(keep)) {
     for (const tag of image.RepoTags ?? []) {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadFleetConfig } from '../config/fleet-config';
 import { FLEET, marathonApp } from '../definitions/fleet';
+import { ROOT } from '../paths';
 import { explain, formatDetails } from './client';
 import { arrival, describeDeployment, failureOf } from './deploy';
 
@@ -51,7 +53,7 @@ describe('following a deployment', () => {
   });
 
   it('counts only passing instances of the new version in Consul', () => {
-    const app = marathonApp(FLEET[0], { tag: 'new', version: 'new' });
+    const app = marathonApp(FLEET[0], { tag: 'new', version: 'new', config: loadFleetConfig(ROOT) });
     const instance = (id: string, version: string) => ({ id, service: 'ingest', address: '127.0.0.1', port: 1, version });
     assert.deepEqual(arrival(app, [instance('a', 'old'), instance('b', 'new')]), {
       service: 'ingest',

@@ -1,4 +1,4 @@
-import { replayFrom, type PartitionOffset } from '@mmp/common';
+import { closeRedis, createLogger, createRedis, replayFrom, Watermark, type PartitionOffset } from '@mmp/common';
 import { withKafkaAdmin } from '../kafka-admin';
 
 export interface ReplayRequest {
@@ -16,8 +16,18 @@ export function replayTime(from: string): number {
   return millis;
 }
 
-/** Moves a stopped group to the first message at or after the time on every partition. */
-export function replayGroup(request: ReplayRequest): Promise<PartitionOffset[]> {
+/**
+ * Moves a stopped group to the first message at or after the time on every partition,
+ * and its watermark marks in Redis (REDIS_URL) back with it (contracts §5).
+ */
+export async function replayGroup(request: ReplayRequest): Promise<PartitionOffset[]> {
   const timestamp = replayTime(request.from);
-  return withKafkaAdmin((admin) => replayFrom(admin, request.groupId, request.topic, timestamp));
+  const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', createLogger('fleet', 'error'));
+  await redis.connect();
+  try {
+    const watermark = new Watermark(redis, request.groupId, request.topic);
+    return await withKafkaAdmin((admin) => replayFrom(admin, request.groupId, request.topic, timestamp, watermark));
+  } finally {
+    await closeRedis(redis);
+  }
 }

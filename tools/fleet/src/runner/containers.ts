@@ -26,7 +26,8 @@ export async function launchContainer(
     HostConfig: {
       NetworkMode: 'host',
       Init: true,
-      Binds: plan.volumes.map((volume) => `${volume.local}:${volume.containerPath}:rw`),
+      // Named volumes, as the definition's docker parameters ask: Docker creates one owned like the image's directory.
+      Binds: plan.volumes.map((volume) => `${volume.name}:${volume.containerPath}:rw`),
     },
   });
   // next-exit: the default (not-running) would answer at once for a container not started yet.

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadFleetConfig } from '../config/fleet-config';
 import { FLEET, marathonApp } from '../definitions/fleet';
+import { ROOT } from '../paths';
 import { planInstances, portFor, processArgv, processEnv } from './plan';
 
-const ingest = marathonApp(FLEET[0], { tag: 't', version: 'v1' });
+const ingest = marathonApp(FLEET[0], { tag: 't', version: 'v1', config: loadFleetConfig(ROOT) });
 
 describe('local runner plan', () => {
   it('makes one instance per definition instance, each with its own id, PORT=0 and the definition env', () => {
@@ -18,8 +20,9 @@ describe('local runner plan', () => {
       assert.equal(plan.env.INSTANCE_ID, plan.instanceId);
       assert.equal(plan.env.SERVICE_VERSION, 'v1');
       assert.equal(plan.env.REDIS_URL, 'redis://127.0.0.1:6390');
-      assert.equal(plan.image, 'mmp/ingest:t');
-      assert.equal(plan.healthPath, '/health');
+      assert.equal(plan.image, '127.0.0.1:5000/mmp/ingest:t');
+      assert.equal(plan.env.HOST, '127.0.0.1', "Marathon's HOST: this machine is the agent");
+      assert.equal(plan.healthPath, '/health/live');
       assert.deepEqual(plan.args, ['node', 'dist/bundles/ingest.js']);
     }
   });
@@ -32,14 +35,14 @@ describe('local runner plan', () => {
     assert.equal(planInstances({ ...fixed, instances: 1 }, 'r')[0].env.PORT, '3100');
   });
 
-  it("puts the definition's host volumes under the local volume root, and points a process's env there", () => {
+  it("plays the definition's named volumes with directories under the local volume root for processes", () => {
     const [plan] = planInstances(ingest, 'r', {}, '/work/.run/volumes');
     assert.deepEqual(plan.volumes, [
-      { containerPath: '/var/lib/mmp/ingest/spool', local: '/work/.run/volumes/var/lib/mmp/ingest/spool' },
+      { name: 'mmp-ingest-spool', containerPath: '/var/lib/mmp/ingest/spool', local: '/work/.run/volumes/mmp-ingest-spool' },
     ]);
     assert.equal(plan.env.SPOOL_DIR, '/var/lib/mmp/ingest/spool');
     const env = processEnv({ SPOOL_DIR: '/var/lib/mmp/ingest/spool/x', OTHER: '/var/lib/mmp/ingest/spoolish' }, plan.volumes);
-    assert.deepEqual(env, { SPOOL_DIR: '/work/.run/volumes/var/lib/mmp/ingest/spool/x', OTHER: '/var/lib/mmp/ingest/spoolish' });
+    assert.deepEqual(env, { SPOOL_DIR: '/work/.run/volumes/mmp-ingest-spool/x', OTHER: '/var/lib/mmp/ingest/spoolish' });
   });
 
   it('refuses a definition without a command', () => {

@@ -1,5 +1,8 @@
 import { serviceOf, type MarathonApp } from '../definitions/fleet';
 
+/** The agent address the local runner hands over as Marathon's HOST. */
+export const LOCAL_HOST = '127.0.0.1';
+
 /** One instance of an app definition, as Marathon would launch it on one agent. */
 export interface InstancePlan {
   service: string;
@@ -12,8 +15,8 @@ export interface InstancePlan {
   env: Record<string, string>;
   healthPath: string;
   version: string;
-  /** The definition's host volumes, each with the local directory that plays its host path here. */
-  volumes: { containerPath: string; local: string }[];
+  /** The definition's named volumes, each with the local directory that plays it for a process. */
+  volumes: PlannedVolume[];
 }
 
 /**
@@ -25,21 +28,28 @@ export function portFor(app: Pick<MarathonApp, 'requirePorts' | 'portDefinitions
   return app.requirePorts && fixed > 0 ? String(fixed) : '0';
 }
 
-/**
- * The local directory for a host volume: under `volumeRoot`, so a local run writes nothing outside the
- * run dir. A process sees it at that path, so env values naming the container path are rewritten.
- */
-export function localVolumes(app: MarathonApp, volumeRoot: string): { containerPath: string; local: string }[] {
-  return (app.container.volumes ?? []).map((volume) => ({
-    containerPath: volume.containerPath,
-    local: `${volumeRoot.replace(/\/$/, '')}/${volume.hostPath.replace(/^\//, '')}`,
-  }));
+export interface PlannedVolume {
+  /** The Docker named volume (a container mounts it as Marathon's agent would). */
+  name: string;
+  containerPath: string;
+  /** Its stand-in for a process: a directory under the run's volume root. */
+  local: string;
 }
 
-export function processEnv(
-  env: Record<string, string>,
-  volumes: { containerPath: string; local: string }[],
-): Record<string, string> {
+/**
+ * The definition's named volumes (docker parameters `volume=name:path`). A container mounts the named volume;
+ * a process gets a directory under `volumeRoot` instead, and env values naming the container path are rewritten.
+ */
+export function localVolumes(app: MarathonApp, volumeRoot: string): PlannedVolume[] {
+  return app.container.docker.parameters
+    .filter((parameter) => parameter.key === 'volume')
+    .map((parameter) => {
+      const [name, containerPath] = parameter.value.split(':');
+      return { name, containerPath, local: `${volumeRoot.replace(/\/$/, '')}/${name}` };
+    });
+}
+
+export function processEnv(env: Record<string, string>, volumes: PlannedVolume[]): Record<string, string> {
   return Object.fromEntries(
     Object.entries(env).map(([key, value]) => {
       const volume = volumes.find(
@@ -71,7 +81,8 @@ export function planInstances(
       instanceId,
       args: app.args,
       image: app.container.docker.image,
-      env: { ...app.env, ...extraEnv, PORT: portFor(app), INSTANCE_ID: instanceId },
+      // HOST as Marathon sets it: the agent's address, here this one machine's loopback.
+      env: { ...app.env, HOST: LOCAL_HOST, ...extraEnv, PORT: portFor(app), INSTANCE_ID: instanceId },
       healthPath: http?.path ?? '/health',
       version: app.env.SERVICE_VERSION,
       volumes: localVolumes(app, volumeRoot),

@@ -1,10 +1,12 @@
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { MarathonApp } from '../definitions/fleet';
 import { passingInstances, sleep } from '../consul/consul';
+import { registryOf } from '../config/fleet-config';
 import { hasImage } from '../docker/engine';
+import { pullImage } from '../images/push';
 import { launchContainer } from './containers';
 import type { Instance } from './instance';
 import { planInstances } from './plan';
@@ -56,16 +58,20 @@ export class FleetRunner {
   async start(apps: MarathonApp[]): Promise<RunningInstance[]> {
     const volumeRoot = resolve(this.options.runDir, 'volumes');
     const plans = apps.flatMap((app) => planInstances(app, this.runId, this.options.env, volumeRoot));
-    for (const volume of plans.flatMap((plan) => plan.volumes)) {
-      mkdirSync(volume.local, { recursive: true });
-      // The images run as uid 1000, as a Marathon host would have to prepare the directory too.
-      if (this.options.mode === 'containers' && process.getuid?.() === 0) chownSync(volume.local, 1000, 1000);
-    }
+    // A process's stand-in for a named volume; containers get the named volume itself.
+    if (this.options.mode === 'processes')
+      for (const volume of plans.flatMap((plan) => plan.volumes)) mkdirSync(volume.local, { recursive: true });
     const { docker } = this.options;
     if (this.options.mode === 'containers') {
       if (!docker) throw new Error('the container runner needs a Docker engine');
+      // As a Marathon agent does: an image the engine lacks is pulled from its registry (never from Docker Hub here).
       for (const image of new Set(plans.map((plan) => plan.image))) {
-        if (!(await hasImage(docker, image))) throw new Error(`image ${image} is missing: run 'fleet images build'`);
+        if (await hasImage(docker, image)) continue;
+        const registry = registryOf(image);
+        if (!registry) throw new Error(`image ${image} is missing: run 'fleet images build'`);
+        this.log(`${image} is not in the engine: pulling it from ${registry}`);
+        const ms = await pullImage(docker, image);
+        this.log(`pulled ${image} in ${ms} ms`);
       }
     }
     try {
