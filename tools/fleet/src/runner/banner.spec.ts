@@ -16,6 +16,7 @@ describe('fleet up banner', () => {
     for (const instance of running) assert.ok(text.includes(`${instance.url}/health`));
     assert.ok(text.includes('http://127.0.0.1:8500/ui/'));
     assert.ok(text.includes('127.0.0.1:8126'));
+    assert.ok(text.includes('Dashboard      http://127.0.0.1:4003/dashboard'));
     assert.equal(text.includes('curl'), false);
   });
 

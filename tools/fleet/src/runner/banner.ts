@@ -14,6 +14,7 @@ export function banner(running: RunningInstance[], env: NodeJS.ProcessEnv): stri
   const ingest = first('ingest');
   const raw = first('raw-reports');
   const aggregates = first('aggregates');
+  if (aggregates) lines.push(`Dashboard      ${aggregates.url}/dashboard   (sign in with an app id and its API token)`);
   const appId = env.MMP_DEMO_APP_ID;
   if (appId && env.MMP_DEMO_SDK_KEY && ingest) {
     const event = `{"event_id":"demo-install-$(date +%s)","type":"install","event_time":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'","device":{"platform":"android","advertising_id":"demo-gaid-0001"}}`;

@@ -175,7 +175,8 @@ async function signIn(event: SubmitEvent): Promise<void> {
 // Refresh
 
 function currentRange(): DayRange | undefined {
-  if (state.preset === 'custom') return state.custom;
+  // "Custom" ticked but no range shown yet: keep refreshing what is on screen meanwhile.
+  if (state.preset === 'custom') return state.custom ?? state.range;
   return lastDays(Number(state.preset), new Date());
 }
 
