@@ -257,9 +257,10 @@ describe('the dashboard, in a real browser, against the real aggregates service'
       ...Array.from({ length: 4 }, () => recordOf(attributedEvent(app.record.app_id, 'click', dayAgo(0), { touch }))),
       ...Array.from({ length: 3 }, () => recordOf(attributedEvent(app.record.app_id, 'install', dayAgo(0), { touch }))),
     ]);
-    const inApi = await waitFor('the API to count the new installs', async () => {
+    // The snapshot is taken once the API counts every new event (4 clicks and 3 installs), so the page cannot show newer numbers than it.
+    const inApi = await waitFor('the API to count the new clicks and installs', async () => {
       const report = await apiReport(service, app, ['media_source']);
-      return report.rows.some((row) => row.media_source === 'unity' && row.installs === 3) && report;
+      return report.rows.some((row) => row.media_source === 'unity' && row.installs === 3 && row.clicks === 4) && report;
     });
     const apiAt = Date.now();
     await waitFor(
