@@ -141,7 +141,7 @@ PROPS
         -master.volumeSizeLimitMB=64 -volume.max=100 -master.telemetry=false >"$dir/seaweedfs.log" 2>&1 &
       ;;
     statsd)
-      setsid nohup node "$ROOT/node_modules/statsd/stats.js" "$ROOT/infra/statsd/config.js" >"$dir/statsd.log" 2>&1 &
+      setsid nohup node --require "$ROOT/infra/statsd/node-compat.js" "$ROOT/node_modules/statsd/stats.js" "$ROOT/infra/statsd/config.js" >"$dir/statsd.log" 2>&1 &
       ;;
   esac
   echo $! >"$RUN/$c.pid"
