@@ -81,6 +81,8 @@ export async function putApp(overrides: Partial<AppRecord> = {}): Promise<TestAp
     store_url: 'https://play.google.com/store/apps/details?id=com.test.app',
     click_lookback_hours: 168,
     probabilistic_lookback_hours: 24,
+    view_through_lookback_hours: 24,
+    reattribution_window_days: 90,
     ...overrides,
   };
   const response = await fetch(`${CONSUL}/v1/kv/mmp/apps/${record.app_id}`, { method: 'PUT', body: JSON.stringify(record) });

@@ -15,12 +15,21 @@ export const appRecordSchema = z.object({
     .positive()
     .max(24 * 90)
     .default(168),
+  /** 0 turns probabilistic matching off for the app (contracts §2). */
   probabilistic_lookback_hours: z
     .number()
     .int()
-    .positive()
+    .nonnegative()
     .max(24 * 90)
     .default(24),
+  /** 0 turns view-through attribution off for the app (contracts §2). */
+  view_through_lookback_hours: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(24 * 90)
+    .default(24),
+  reattribution_window_days: z.number().int().positive().max(3650).default(90),
 });
 
 export type AppRecord = z.infer<typeof appRecordSchema>;
