@@ -14,6 +14,8 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { placeRow, type RawRow } from '@mmp/raw-reports/dist/domain/raw-row';
 import { FsRawStore } from '@mmp/raw-reports/dist/store/fs-raw-store';
+import type { RawStore } from '@mmp/raw-reports/dist/store/raw-store';
+import { S3RawStore } from '@mmp/raw-reports/dist/store/s3-raw-store';
 import { readLake } from '@mmp/raw-reports/dist/store/raw-lake';
 import { csvExport } from '@mmp/raw-reports/dist/http/export-body';
 
@@ -26,8 +28,19 @@ const ROOT = resolve(__dirname, '..', '..', '..');
 const FIRST_DAY = Date.UTC(2026, 10, 1);
 const days = Array.from({ length: DAYS }, (_, at) => new Date(FIRST_DAY + at * 86_400_000).toISOString().slice(0, 10));
 
+/** The S3-compatible store `infra/infra.sh start s3` runs (SeaweedFS); the lake is copied there under a prefix of its own. */
+const s3Store = (): S3RawStore =>
+  new S3RawStore({
+    endpoint: process.env.S3_ENDPOINT ?? 'http://127.0.0.1:8333',
+    region: 'us-east-1',
+    bucket: 'mmp-raw-lake-bench',
+    prefix: `bench-${ROWS}`,
+    accessKeyId: process.env.S3_ACCESS_KEY_ID ?? 'mmp',
+    secretAccessKey: process.env.S3_SECRET_ACCESS_KEY ?? 'mmp-secret-key',
+  });
+
 interface Round {
-  mode: 'export-csv' | 'disk';
+  mode: 'export-csv' | 'export-csv-s3' | 'disk';
   rows: number;
   bytesRead: number;
   bytesOut: number;
@@ -102,12 +115,12 @@ async function child(mode: Round['mode'], root: string): Promise<void> {
   const rssBefore = process.memoryUsage().rss;
   let peak = rssBefore;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  const store = new FsRawStore(root);
+  const store: RawStore = mode === 'export-csv-s3' ? s3Store() : new FsRawStore(root);
   const sink = countingSink();
   const started = performance.now();
   let rows = 0;
   let bytesRead = 0;
-  if (mode === 'export-csv') {
+  if (mode === 'export-csv' || mode === 'export-csv-s3') {
     async function* counted() {
       for await (const block of readLake(store, APP, 'clicks', days)) {
         rows += block.length;
@@ -142,9 +155,24 @@ async function main(): Promise<void> {
     process.stdout.write(`building a lake of ${ROWS} rows in ${root}\n`);
     await buildLake(root);
   }
+  // The same segments in S3, once per lake size.
+  const s3 = s3Store();
+  const fs = new FsRawStore(root);
+  for (const day of days) {
+    const folder = { appId: APP, kind: 'clicks' as const, day };
+    const present = new Set(await s3.list(folder));
+    for (const name of await fs.list(folder)) {
+      if (present.has(name)) continue;
+      const { linesOf } = await import('@mmp/raw-reports/dist/store/segment-merge');
+      async function* lines() {
+        for await (const block of linesOf((await fs.open(folder, name))!)) for (const line of block) yield `${line}\n`;
+      }
+      await s3.put(folder, name, lines());
+    }
+  }
   const rounds: Round[] = [];
   for (let round = 1; round <= ROUNDS; round++)
-    for (const mode of ['disk', 'export-csv'] as const) {
+    for (const mode of ['disk', 'export-csv', 'export-csv-s3'] as const) {
       const result = JSON.parse(
         execFileSync(process.execPath, [__filename, '--child', mode, root], { encoding: 'utf8' }),
       ) as Round;
@@ -156,8 +184,25 @@ async function main(): Promise<void> {
   const of = (mode: Round['mode']) => rounds.filter((round) => round.mode === mode);
   const exportMs = median(of('export-csv').map((round) => round.ms));
   const diskMs = median(of('disk').map((round) => round.ms));
+  const s3Ms = median(of('export-csv-s3').map((round) => round.ms));
   const bytes = of('disk')[0].bytesRead;
+  const exportPeakMB = Math.round(Math.max(...of('export-csv').map((round) => round.peakRssBytes)) / 1e6);
   const summary = {
+    headline: {
+      measure: 'CSV export of the raw lake (local disk) against streaming the same segment files from disk',
+      unit: 'rows/s',
+      value: Math.round((ROWS / exportMs) * 1000),
+      baseline: Math.round((ROWS / diskMs) * 1000),
+      ratio: +(diskMs / exportMs).toFixed(3),
+      goal: 'ratio >= 0.3 and peak RSS < 150 MB',
+      met: diskMs / exportMs >= 0.3 && exportPeakMB < 150,
+      rounds: ROUNDS,
+      peak_rss_mb: exportPeakMB,
+      spread_ms: [
+        Math.round(Math.min(...of('export-csv').map((r) => r.ms))),
+        Math.round(Math.max(...of('export-csv').map((r) => r.ms))),
+      ],
+    },
     rows: ROWS,
     days: DAYS,
     segmentsPerDay: SEGMENTS_PER_DAY,
@@ -178,6 +223,17 @@ async function main(): Promise<void> {
     },
     ratio: +(diskMs / exportMs).toFixed(3),
     goals: { ratioAtLeast: 0.3, peakRssUnderMB: 150 },
+    /** The same export with the lake in S3 (SeaweedFS on loopback), in the same run. */
+    exportCsvS3: {
+      medianMs: Math.round(s3Ms),
+      rowsPerSecond: Math.round((ROWS / s3Ms) * 1000),
+      peakRssMB: Math.round(Math.max(...of('export-csv-s3').map((round) => round.peakRssBytes)) / 1e6),
+      ratioToLocalExport: +(exportMs / s3Ms).toFixed(3),
+      spreadMs: [
+        Math.round(Math.min(...of('export-csv-s3').map((r) => r.ms))),
+        Math.round(Math.max(...of('export-csv-s3').map((r) => r.ms))),
+      ],
+    },
     rounds,
     at: new Date().toISOString(),
   };
